@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the code and tests need: unixODBC and the MariaDB/PostgreSQL ODBC drivers
+# (pyodbc loads them at run time). Installs only what is missing.
+set -euo pipefail
+PACKAGES=(unixodbc odbc-mariadb odbc-postgresql)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
