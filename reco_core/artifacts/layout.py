@@ -1,0 +1,61 @@
+"""File names of a run directory (a contract with the original product) and run naming.
+
+A run lives in `<artifact_root>/run_YYYYMMDD_HHMMSS[_tag]/`. `run_current` is a symlink to the
+promoted run. Directories being written carry the `.tmp-` prefix and are never resolved.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# --- model & mappings ------------------------------------------------------------------------
+MAPPING: Final = "mapping.pkl"  # dict: user_id_map, user_feature_map, item_id_map, item_feature_map, professions
+USER_FEATURES: Final = "user_features.npz"  # scipy.sparse CSR (baskets x user features)
+ITEM_FEATURES: Final = "item_features.npz"  # scipy.sparse CSR (items x item features)
+INTERACTIONS: Final = "interactions.npz"  # scipy.sparse COO/CSR (baskets x items), weights = NB_OCCURENCES
+MODEL: Final = "model.pkl"  # the fitted LightFM object (only to recompute embeddings)
+
+# --- precomputed (all indexed by the item index of mapping.item_id_map) ----------------------
+ITEM_EMB_NORM: Final = "item_emb_norm.npy"  # float32 [n_items, d], rows L2-normalised
+TRAIN_POP: Final = "train_pop.npy"  # float32 [n_items], global popularity scaled to [0, 1]
+POP_BY_PROF_NORM: Final = "pop_by_prof_norm.npy"  # float32 [n_prof, n_items], each row scaled to [0, 1]
+TOP_POPP_BY_PROF: Final = "top_popp_by_prof.npy"  # int32 [n_prof, topk], item indices by popularity, -1 pad
+ITEM_TO_GAMME: Final = "item_to_gamme.npy"  # int64 [n_items], ID_GAMME or -1
+ITEM_IS_PL: Final = "item_is_pl.npy"  # int8 [n_items], 1 = own brand (MDD)
+
+# --- pairs -----------------------------------------------------------------------------------
+PAIR_BOOST_RAW: Final = "pair_boost.pkl.gz"  # raw pair counts on product ids (fallback)
+PAIR_BOOST_IDX: Final = "pair_boost_idx.pkl"  # A -> B scores, CSR per profession on item indices
+PAIR_REV_IDX: Final = "pair_rev_idx.pkl"  # reverse: B -> A (predecessors), same layout
+
+# --- info ------------------------------------------------------------------------------------
+PRODUCT_META: Final = "product_meta.json.gz"
+VERSIONS: Final = "versions.json"
+PARAMS: Final = "params.json"
+MANIFEST: Final = "manifest.json"  # sha256 + size of every other file; written last
+
+PICKLES: Final = (MAPPING, MODEL, PAIR_BOOST_RAW, PAIR_BOOST_IDX, PAIR_REV_IDX)
+PRECOMPUTED: Final = (ITEM_EMB_NORM, TRAIN_POP, POP_BY_PROF_NORM, TOP_POPP_BY_PROF, ITEM_TO_GAMME, ITEM_IS_PL)
+# Every file a complete run holds besides the manifest. model.pkl is part of a run even though
+# serving can do without it (DISABLE_MODEL_PICKLE=1).
+RUN_FILES: Final = (
+    MAPPING,
+    USER_FEATURES,
+    ITEM_FEATURES,
+    INTERACTIONS,
+    MODEL,
+    *PRECOMPUTED,
+    PAIR_BOOST_RAW,
+    PAIR_BOOST_IDX,
+    PAIR_REV_IDX,
+    PRODUCT_META,
+    VERSIONS,
+    PARAMS,
+)
+
+RUN_PREFIX: Final = "run_"
+CURRENT_LINK: Final = "run_current"
+PROMOTION_LOG: Final = "promotions.jsonl"  # one JSON line per promotion/rollback, in the artifact root
+RUN_NAME_RE: Final = re.compile(r"^run_\d{8}_\d{6}(?:_[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$")
+TAG_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
