@@ -48,8 +48,8 @@ data: $(STAMP) ## extract the three Parquet files (+ holdout) from the warehouse
 train: $(STAMP) ## train LightFM + pairs and write a run under ARTIFACT_ROOT
 	@echo "make train: not yet available (issue 'Training pipeline and artifact store')"; exit 2
 
-verify_artifacts: $(STAMP) ## verify a run (manifest checksums, shapes)
-	@echo "make verify_artifacts: not yet available (issue 'Training pipeline and artifact store')"; exit 2
+verify_artifacts: $(STAMP) ## verify a run (manifest checksums, shapes); RUN= a run or a root (default ARTIFACT_ROOT)
+	$(BIN)/reco verify-artifacts '$(or $(RUN),$(ARTIFACT_ROOT))'
 
 eval: $(STAMP) ## offline evaluation on the holdout, with baselines
 	@echo "make eval: not yet available (issue 'Offline evaluation')"; exit 2

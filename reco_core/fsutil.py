@@ -17,6 +17,18 @@ from pathlib import Path
 TMP_PREFIX = ".tmp-"
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _publishable(path: Path, mode: int) -> None:
+    """mkstemp/mkdtemp create owner-only entries; give the final name the usual umask-based mode,
+    so a service running as another user (the API container) can read what training wrote."""
+    os.chmod(path, mode & ~_umask())
+
+
 def fsync_dir(path: Path) -> None:
     """Persist a rename: the directory entry itself must reach the disk."""
     fd = os.open(path, os.O_RDONLY)
@@ -39,6 +51,7 @@ def atomic_path(dest: Path | str) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    _publishable(tmp, 0o666)
     try:
         yield tmp
         fsync_file(tmp)
@@ -68,6 +81,7 @@ def atomic_dir(dest: Path | str) -> Iterator[Path]:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=dest.parent))
+    _publishable(tmp, 0o777)
     try:
         yield tmp
         for child in tmp.rglob("*"):

@@ -10,7 +10,8 @@ import re
 from typing import Final
 
 # --- model & mappings ------------------------------------------------------------------------
-MAPPING: Final = "mapping.pkl"  # dict: user_id_map, user_feature_map, item_id_map, item_feature_map, professions
+# dict: user_id_map, user_feature_map, item_id_map, item_feature_map, professions
+MAPPING: Final = "mapping.pkl"
 USER_FEATURES: Final = "user_features.npz"  # scipy.sparse CSR (baskets x user features)
 ITEM_FEATURES: Final = "item_features.npz"  # scipy.sparse CSR (items x item features)
 INTERACTIONS: Final = "interactions.npz"  # scipy.sparse COO/CSR (baskets x items), weights = NB_OCCURENCES
@@ -28,6 +29,7 @@ ITEM_IS_PL: Final = "item_is_pl.npy"  # int8 [n_items], 1 = own brand (MDD)
 PAIR_BOOST_RAW: Final = "pair_boost.pkl.gz"  # raw pair counts on product ids (fallback)
 PAIR_BOOST_IDX: Final = "pair_boost_idx.pkl"  # A -> B scores, CSR per profession on item indices
 PAIR_REV_IDX: Final = "pair_rev_idx.pkl"  # reverse: B -> A (predecessors), same layout
+PAIRS_FORMAT: Final = "reco-pairs-csr/1"  # value of the "format" key of both pair indexes
 
 # --- info ------------------------------------------------------------------------------------
 PRODUCT_META: Final = "product_meta.json.gz"

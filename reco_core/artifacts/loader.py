@@ -1,0 +1,52 @@
+"""Loading a run for serving and evaluation: only a run that verifies is ever loaded.
+
+model.pkl is not loaded: serving scores with the precomputed embeddings, and not unpickling the
+model is what lets DISABLE_MODEL_PICKLE=1 hold in production.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reco_core import logs
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.run import RunArtifacts
+from reco_core.artifacts.verify import inspect_run
+from reco_core.errors import ArtifactError
+
+log = logs.get_logger("artifacts")
+
+
+def load_run(run_dir: Path | str) -> RunArtifacts:
+    """Verify `run_dir` (manifest, shapes, values) and return its contents, or raise ArtifactError.
+
+    The .npy arrays are memory-mapped read-only, so API workers loading the same run share
+    the pages instead of holding one copy each.
+    """
+    report, parts = inspect_run(run_dir, check_model=False)
+    if parts is None:
+        raise ArtifactError(f"refusing to load {report.run_dir}: {report.summary()}")
+    item_ids = parts.item_ids
+    item_ids.setflags(write=False)
+    artifacts = RunArtifacts(
+        run_id=report.run_id,
+        run_dir=report.run_dir,
+        item_ids=item_ids,
+        item_index={int(pid): i for i, pid in enumerate(item_ids.tolist())},
+        professions=parts.professions,
+        item_emb_norm=parts.arrays[L.ITEM_EMB_NORM],
+        train_pop=parts.arrays[L.TRAIN_POP],
+        pop_by_prof_norm=parts.arrays[L.POP_BY_PROF_NORM],
+        top_popp_by_prof=parts.arrays[L.TOP_POPP_BY_PROF],
+        item_to_gamme=parts.arrays[L.ITEM_TO_GAMME],
+        item_is_pl=parts.arrays[L.ITEM_IS_PL],
+        pairs=parts.pairs,
+        pairs_rev=parts.pairs_rev,
+        product_meta=parts.product_meta,
+        params=parts.params,
+        versions=parts.versions,
+    )
+    logs.event(
+        log, "run loaded", run=artifacts.run_id, items=artifacts.n_items, professions=len(parts.professions)
+    )
+    return artifacts

@@ -1,0 +1,177 @@
+"""The manifest of a run: sha256 and size of every file, written last.
+
+A run is only trusted once every file matches its manifest entry: a half-copied run, a file
+truncated by a full disk, or a file replaced by hand is caught before anything is loaded,
+promoted or evaluated. The manifest is about integrity, not authenticity: whoever can write
+the run directory can rewrite the manifest too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reco_core.artifacts import layout as L
+from reco_core.errors import ArtifactError
+from reco_core.fsutil import atomic_path
+
+MANIFEST_FORMAT = "reco-manifest/1"
+_BLOCK = 1 << 20  # 1 MiB: hash big files without holding them in memory
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    run_id: str
+    created_at: str
+    files: Mapping[str, FileEntry]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _run_entries(run_dir: Path) -> dict[str, os.stat_result]:
+    """Every entry of the run directory except the manifest, not following symlinks."""
+    return {name: os.lstat(run_dir / name) for name in os.listdir(run_dir) if name != L.MANIFEST}
+
+
+def write_manifest(run_dir: Path | str, *, run_id: str | None = None) -> Manifest:
+    """Hash every file of `run_dir` and write `manifest.json` atomically; return what was written.
+
+    `run_id` defaults to the directory name; pass the final name when the run is written in a
+    temporary directory. A run holds regular files only: a symlink or a sub-directory could
+    change behind the manifest's back, so it is refused.
+    """
+    run_dir = Path(run_dir)
+    files: dict[str, FileEntry] = {}
+    for name, st in sorted(_run_entries(run_dir).items()):
+        if not stat.S_ISREG(st.st_mode):
+            raise ArtifactError(f"{run_dir / name}: not a regular file; a run holds regular files only")
+        files[name] = FileEntry(sha256_file(run_dir / name), st.st_size)
+    manifest = Manifest(
+        run_id=run_id or run_dir.name,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        files=files,
+    )
+    doc = {
+        "format": MANIFEST_FORMAT,
+        "run_id": manifest.run_id,
+        "created_at": manifest.created_at,
+        "files": {name: {"sha256": e.sha256, "size": e.size} for name, e in files.items()},
+    }
+    with atomic_path(run_dir / L.MANIFEST) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
+
+
+def read_manifest(run_dir: Path | str) -> Manifest:
+    """Parse and validate `manifest.json`; ArtifactError says what is wrong with it."""
+    path = Path(run_dir) / L.MANIFEST
+    try:
+        doc = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise ArtifactError(f"{L.MANIFEST}: missing (not a finished run?)") from None
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{L.MANIFEST}: unreadable ({exc})") from None
+    return _parse_manifest(doc)
+
+
+def _parse_manifest(doc: Any) -> Manifest:
+    def bad(why: str) -> ArtifactError:
+        return ArtifactError(f"{L.MANIFEST}: invalid: {why}")
+
+    if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT:
+        raise bad(f"format is not {MANIFEST_FORMAT!r}")
+    run_id, created_at, files = doc.get("run_id"), doc.get("created_at"), doc.get("files")
+    if not isinstance(run_id, str) or not isinstance(created_at, str):
+        raise bad("run_id and created_at must be strings")
+    if not isinstance(files, dict):
+        raise bad("files must be an object")
+    entries: dict[str, FileEntry] = {}
+    for name, entry in files.items():
+        # A name is looked up inside the run directory: no path separators, no way out of it.
+        if not name or "/" in name or "\0" in name or name in (".", "..", L.MANIFEST):
+            raise bad(f"file name {name!r} is not a plain file name of the run")
+        if not isinstance(entry, dict):
+            raise bad(f"entry of {name} must be an object")
+        sha, size = entry.get("sha256"), entry.get("size")
+        if not isinstance(sha, str) or not _SHA256_RE.match(sha):
+            raise bad(f"sha256 of {name} is not 64 lowercase hex digits")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise bad(f"size of {name} is not a non-negative integer")
+        entries[name] = FileEntry(sha, size)
+    return Manifest(run_id=run_id, created_at=created_at, files=entries)
+
+
+def check_manifest(run_dir: Path | str) -> tuple[Manifest | None, list[str]]:
+    """The manifest (None if it cannot be read) and every problem of the run against it.
+
+    Sizes are compared before hashing: a truncated file is reported without reading it.
+    """
+    run_dir = Path(run_dir)
+    try:
+        manifest = read_manifest(run_dir)
+    except ArtifactError as exc:
+        return None, [str(exc)]
+    present = _run_entries(run_dir)
+    problems = [
+        f"{name}: required run file not listed in the manifest"
+        + ("" if name in present else " (and missing)")
+        for name in L.RUN_FILES
+        if name not in manifest.files
+    ]
+    for name, entry in sorted(manifest.files.items()):
+        st = present.get(name)
+        if st is None:
+            problems.append(f"{name}: missing")
+        elif not stat.S_ISREG(st.st_mode):
+            problems.append(f"{name}: not a regular file")
+        elif st.st_size != entry.size:
+            problems.append(f"{name}: size {st.st_size} bytes, manifest says {entry.size}")
+        elif sha256_file(run_dir / name) != entry.sha256:
+            problems.append(f"{name}: sha256 mismatch (content differs from the manifest)")
+    problems += [
+        f"{name}: present but not listed in the manifest"
+        for name in sorted(present)
+        if name not in manifest.files and name not in L.RUN_FILES
+    ]
+    return manifest, problems
+
+
+def verify_manifest(run_dir: Path | str) -> list[str]:
+    """Every problem of `run_dir` against its manifest; empty when the run is intact."""
+    return check_manifest(run_dir)[1]
+
+
+def read_verified_bytes(run_dir: Path | str, name: str, manifest: Manifest) -> bytes:
+    """The bytes of one run file, checked against the manifest after reading them.
+
+    Hashing the bytes actually read (not the file as it was at verification time) means a file
+    swapped between verification and use is refused instead of parsed.
+    """
+    entry = manifest.files.get(name)
+    if entry is None:
+        raise ArtifactError(f"{name}: not listed in the manifest; refusing to read it")
+    data = (Path(run_dir) / name).read_bytes()
+    if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise ArtifactError(f"{name}: content changed since the manifest was verified; refusing to load it")
+    return data

@@ -1,0 +1,54 @@
+"""What serving reads from a verified run: arrays aligned on the item index, pairs, metadata.
+
+Everything is read-only: the arrays are memory-mapped (several API workers share the pages)
+or frozen, so the ranking code cannot alter a run it shares with other requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class CsrPairs:
+    """Pair scores of one profession: row i lists the items paired with item i, best first."""
+
+    indptr: np.ndarray  # int64 [n_items + 1]
+    indices: np.ndarray  # int32 [nnz], item indices
+    scores: np.ndarray  # float32 [nnz], sorted descending within each row
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        start, stop = self.indptr[i], self.indptr[i + 1]
+        return self.indices[start:stop], self.scores[start:stop]
+
+    @property
+    def nnz(self) -> int:
+        return len(self.indices)
+
+
+@dataclass(frozen=True, eq=False)
+class RunArtifacts:
+    run_id: str
+    run_dir: Path
+    item_ids: np.ndarray  # int64 [n_items]: item index -> product id
+    item_index: dict[int, int]  # product id -> item index
+    professions: tuple[str, ...]  # row order of the per-profession arrays
+    item_emb_norm: np.ndarray  # float32 [n_items, d]
+    train_pop: np.ndarray  # float32 [n_items]
+    pop_by_prof_norm: np.ndarray  # float32 [n_prof, n_items]
+    top_popp_by_prof: np.ndarray  # int32 [n_prof, topk], -1 padding
+    item_to_gamme: np.ndarray  # int64 [n_items], -1 = none
+    item_is_pl: np.ndarray  # int8 [n_items]
+    pairs: dict[str, CsrPairs]  # profession (and "ANY") -> A -> B scores
+    pairs_rev: dict[str, CsrPairs]  # profession (and "ANY") -> B -> predecessors A
+    product_meta: dict[int, dict[str, Any]]
+    params: dict[str, Any]
+    versions: dict[str, Any]
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)

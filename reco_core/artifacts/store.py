@@ -1,0 +1,363 @@
+"""The artifact root: run naming, resolution, promotion, rollback and clean-up.
+
+Layout: `<root>/run_YYYYMMDD_HHMMSS[_tag]/` (finished runs), `<root>/.tmp-*` (being written or
+being deleted, never resolved), `<root>/run_current` (a relative symlink to the promoted run)
+and `<root>/promotions.jsonl` (who promoted or rolled back what, when, why).
+
+Resolution policy (SPEC §5): an explicit run if given; else `run_current`; else the latest
+`run_*` by name. A `run_current` that exists but is broken (dangling, looping, pointing outside
+the root or at something that is not a run) is an error, never a reason to fall back to the
+latest run: the latest run may be a candidate that has not passed the promotion gate, and
+silently serving it would bypass the gate. The fallback only applies when `run_current` does
+not exist at all (a fresh root, or training without --make-current-symlink).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import getpass
+import json
+import logging
+import os
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from reco_core import logs
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.verify import verify_run
+from reco_core.errors import ArtifactError
+from reco_core.fsutil import TMP_PREFIX, fsync_dir
+
+log = logs.get_logger("artifacts")
+
+ARTIFACT_DIR_ENV = "ARTIFACT_DIR"
+STALE_TMP_SECONDS = 3600  # a .tmp-* entry older than this belongs to a writer that died
+
+
+def default_artifact_root() -> Path:
+    return Path(os.environ.get(ARTIFACT_DIR_ENV) or "artifacts")
+
+
+# --- naming & listing --------------------------------------------------------------------------
+def new_run_name(root: Path | str, tag: str | None = None, now: datetime | None = None) -> str:
+    """A fresh `run_YYYYMMDD_HHMMSS[_tag]` name (UTC) that no run of `root` uses or is writing.
+
+    UTC keeps names in creation order across daylight-saving changes, which the "latest run"
+    rule relies on. A taken name moves one second later rather than being reused.
+    """
+    if tag and not L.TAG_RE.match(tag):
+        raise ArtifactError(f"invalid run tag {tag!r}: letters, digits, '_', '.', '-' (64 max, not first)")
+    root = Path(root)
+    stamp = datetime.now(UTC) if now is None else now
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC)
+    while True:
+        name = f"{L.RUN_PREFIX}{stamp:%Y%m%d_%H%M%S}" + (f"_{tag}" if tag else "")
+        if not _name_taken(root, name):
+            return name
+        stamp += timedelta(seconds=1)
+
+
+def _name_taken(root: Path, name: str) -> bool:
+    path = root / name
+    return path.exists() or path.is_symlink() or any(root.glob(f"{TMP_PREFIX}{name}.*"))
+
+
+def list_runs(root: Path | str) -> list[Path]:
+    """Finished runs directly under `root` (real directories named like a run), oldest first."""
+    root = Path(root).resolve()
+    with os.scandir(root) as entries:
+        names = [e.name for e in entries if L.RUN_NAME_RE.match(e.name) and e.is_dir(follow_symlinks=False)]
+    return [root / name for name in sorted(names)]
+
+
+# --- resolution --------------------------------------------------------------------------------
+def current_run(root: Path | str) -> Path | None:
+    """The run `run_current` points to; None if there is no `run_current`; ArtifactError if broken."""
+    link = Path(root).resolve() / L.CURRENT_LINK
+    if not link.is_symlink():
+        if link.exists():
+            raise ArtifactError(f"{link} exists but is not a symlink; promotion manages it as a symlink")
+        return None
+    return _link_target(link)
+
+
+def _link_target(link: Path) -> Path:
+    """The run a `run_current` symlink points to, which must be a run directory beside it."""
+    root = link.parent.resolve()
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way
+        raise ArtifactError(f"{link} is a symlink loop") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ArtifactError(f"{link} is a symlink loop") from None
+        raise ArtifactError(f"{link} is dangling: its target {_readlink(link)} does not exist") from None
+    if target.parent != root:
+        raise ArtifactError(f"{link} points outside the artifact root {root}: {target}")
+    if not L.RUN_NAME_RE.match(target.name) or not target.is_dir():
+        raise ArtifactError(f"{link} points to {target.name}, which is not a run directory")
+    return target
+
+
+def _readlink(link: Path) -> str | None:
+    """Where a symlink points, None if it is not one (or no longer exists: it may be swapped meanwhile)."""
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
+
+
+def resolve_run(path: Path | str) -> Path:
+    """The run directory `path` designates: itself if it is a run, else the run of that root."""
+    path = Path(path)
+    if path.name == L.CURRENT_LINK and path.is_symlink():
+        return _link_target(path)
+    if path.is_dir():
+        if (path / L.MANIFEST).exists() or L.RUN_NAME_RE.match(path.name):
+            return path.resolve()
+        current = current_run(path)
+        if current is not None:
+            return current
+        runs = list_runs(path)
+        if not runs:
+            raise ArtifactError(f"no run found under {path}: {L.CURRENT_LINK} missing and no run_* directory")
+        return runs[-1]
+    if path.is_symlink():
+        raise ArtifactError(f"{path} is a broken symlink (dangling or looping)")
+    raise ArtifactError(
+        f"{path}: no such artifact directory" if not path.exists() else f"{path}: not a directory"
+    )
+
+
+# --- promotion log -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Promotion:
+    """One line of promotions.jsonl."""
+
+    ts: str
+    actor: str
+    action: str  # "promote" | "rollback"
+    from_run: str | None
+    to_run: str
+    reason: str | None = None
+
+    def to_json(self) -> str:
+        doc = asdict(self)
+        doc["from"], doc["to"] = doc.pop("from_run"), doc.pop("to_run")
+        return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
+def read_promotion_log(root: Path | str) -> list[Promotion]:
+    """Entries of promotions.jsonl, oldest first; unreadable lines (a crash mid-write) are skipped."""
+    path = Path(root) / L.PROMOTION_LOG
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for number, line in enumerate(lines, 1):
+        try:
+            doc = json.loads(line)
+            entries.append(
+                Promotion(doc["ts"], doc["actor"], doc["action"], doc["from"], doc["to"], doc.get("reason"))
+            )
+        except (ValueError, KeyError, TypeError):
+            logs.event(
+                log, "skipping unreadable promotion log line", logging.WARNING, file=str(path), line=number
+            )
+    return entries
+
+
+def _default_actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name nor passwd entry (some containers)
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+@contextlib.contextmanager
+def _locked_log(root: Path) -> Iterator[int]:
+    """The promotion log opened for appending, under an exclusive lock.
+
+    The lock serialises promotions of one root, so each logged `from` is the run that was
+    really current when the swap happened.
+    """
+    fd = os.open(root / L.PROMOTION_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+# --- promotion ---------------------------------------------------------------------------------
+def _run_under_root(root: Path, run: Path | str) -> Path:
+    """The run directory `run` (a name under root, or a path) designates; it must sit directly in root."""
+    candidate = Path(run)
+    if not candidate.is_absolute() and len(candidate.parts) == 1:
+        candidate = root / candidate
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise ArtifactError(f"run {run} not found (looked for {candidate})") from None
+    if resolved.parent != root or not L.RUN_NAME_RE.match(resolved.name) or not resolved.is_dir():
+        raise ArtifactError(
+            f"{run} is {resolved}, not a run directory directly under the artifact root {root}"
+        )
+    return resolved
+
+
+def _existing_root(root: Path | str) -> Path:
+    path = Path(root)
+    if not path.is_dir():
+        raise ArtifactError(f"artifact root {path} does not exist or is not a directory")
+    return path.resolve()
+
+
+def _switch(
+    root: Path, run_dir: Path, action: str, actor: str | None, reason: str | None
+) -> Promotion | None:
+    report = verify_run(run_dir)
+    if not report.ok:
+        raise ArtifactError(
+            f"refusing to {action} to {run_dir.name}: it fails verification: {report.summary()}"
+        )
+    link = root / L.CURRENT_LINK
+    with _locked_log(root) as log_fd:
+        if not run_dir.is_dir():  # deleted by a clean-up since it was verified
+            raise ArtifactError(f"{run_dir} disappeared before the {action}")
+        before = _readlink(link)
+        if before == run_dir.name:
+            logs.event(log, f"{action}: already current", run=run_dir.name)
+            return None
+        tmp = root / f"{TMP_PREFIX}{L.CURRENT_LINK}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.symlink(run_dir.name, tmp)  # relative: the root can be moved or mounted elsewhere
+        try:
+            os.replace(tmp, link)  # atomic: readers see the old run or the new one, never nothing
+        except IsADirectoryError:
+            tmp.unlink()
+            raise ArtifactError(f"{link} is a directory, not a symlink; refusing to replace it") from None
+        fsync_dir(root)
+        entry = Promotion(
+            ts=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            actor=actor or _default_actor(),
+            action=action,
+            from_run=Path(before).name if before else None,
+            to_run=run_dir.name,
+            reason=reason,
+        )
+        os.write(log_fd, (entry.to_json() + "\n").encode("utf-8"))
+        os.fsync(log_fd)
+    logs.event(log, action, run=entry.to_run, previous=entry.from_run, actor=entry.actor)
+    return entry
+
+
+def promote(
+    root: Path | str, run: Path | str, *, actor: str | None = None, reason: str | None = None
+) -> Promotion | None:
+    """Point `run_current` at `run` (a name under root or a path into it) and log it.
+
+    Refused unless the run verifies and sits directly under `root`. Returns the log entry, or
+    None when the run already was current (nothing swapped, nothing logged).
+    """
+    root = _existing_root(root)
+    return _switch(root, _run_under_root(root, run), "promote", actor, reason)
+
+
+def previous_run(root: Path | str) -> Path | None:
+    """The run current before the current one, from the promotion log, that still exists and verifies.
+
+    A run that was rolled back away from is skipped (until it is promoted again): it is the
+    run that failed, not one to go back to.
+    """
+    root = _existing_root(root)
+    current = _readlink(root / L.CURRENT_LINK)
+    skipped = {Path(current).name if current else None}
+    for entry in reversed(read_promotion_log(root)):
+        if entry.action == "rollback":
+            skipped.add(entry.from_run)
+        for name in (entry.to_run, entry.from_run):
+            if name in skipped or not name or not L.RUN_NAME_RE.match(name):
+                continue
+            skipped.add(name)
+            candidate = root / name
+            if candidate.is_dir() and not candidate.is_symlink() and verify_run(candidate).ok:
+                return candidate
+    return None
+
+
+def rollback(
+    root: Path | str, to: Path | str | None = None, *, actor: str | None = None, reason: str | None = None
+) -> Promotion | None:
+    """Promote the previous run (or `to`), logged as a rollback."""
+    root = _existing_root(root)
+    target = _run_under_root(root, to) if to is not None else previous_run(root)
+    if target is None:
+        raise ArtifactError(
+            f"no previous run to roll back to under {root}: the promotion log names none that still "
+            "exists and verifies (name one with --to)"
+        )
+    return _switch(root, target, "rollback", actor, reason)
+
+
+# --- clean-up ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CleanupResult:
+    removed_runs: list[Path] = field(default_factory=list)
+    removed_tmp: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def cleanup(root: Path | str, keep: int, *, dry_run: bool = False, now: float | None = None) -> CleanupResult:
+    """Delete the oldest runs beyond the `keep` newest, and stale `.tmp-*` entries.
+
+    The current and previous runs are never deleted, whatever `keep` says. A run is renamed to
+    a `.tmp-` name before being deleted, so a crash mid-deletion never leaves a partial
+    directory that resolution could pick as the latest run. The clean-up holds the promotion
+    lock, so a run cannot be promoted while it is being deleted.
+    """
+    if keep < 0:
+        raise ValueError(f"keep must be >= 0, got {keep}")
+    root = _existing_root(root)
+    if dry_run:
+        return _cleanup(root, keep, dry_run=True, now=now)
+    with _locked_log(root):
+        return _cleanup(root, keep, dry_run=False, now=now)
+
+
+def _cleanup(root: Path, keep: int, *, dry_run: bool, now: float | None) -> CleanupResult:
+    protected = {current_run(root), previous_run(root)}  # a broken run_current stops the clean-up here
+    runs = list_runs(root)
+    newest = set(runs[len(runs) - keep :]) if keep else set()
+    kept = [r for r in runs if r in newest or r in protected]
+    doomed = [r for r in runs if r not in kept]
+    cutoff = (time.time() if now is None else now) - STALE_TMP_SECONDS
+    stale = sorted(p for p in root.iterdir() if p.name.startswith(TMP_PREFIX) and p.lstat().st_mtime < cutoff)
+    if not dry_run:
+        for run in doomed:
+            trash = root / f"{TMP_PREFIX}{run.name}.deleting"
+            if trash.exists():  # left by an interrupted clean-up of the same run
+                shutil.rmtree(trash)
+            os.rename(run, trash)
+            shutil.rmtree(trash)
+        for path in stale:
+            with contextlib.suppress(FileNotFoundError):  # its writer may have finished meanwhile
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        fsync_dir(root)
+    logs.event(log, "cleanup", removed=len(doomed), tmp=len(stale), kept=len(kept), dry_run=dry_run)
+    return CleanupResult(doomed, stale, kept, dry_run)

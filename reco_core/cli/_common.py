@@ -1,0 +1,22 @@
+"""Helpers shared by command modules: config validation errors as one readable line."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from reco_core.errors import RecoError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def build_config(model: type[M], values: dict[str, Any]) -> M:
+    """Validate flags into a config; the error names the flag as the user typed it."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        flag = "--" + field.replace("_", "-")
+        raise RecoError(f"invalid {flag}: {first['msg']}", exit_code=2) from None

@@ -1,0 +1,1 @@
+"""Training: the item universe, pairs, popularities, the LightFM model and the run they form."""

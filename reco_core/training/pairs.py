@@ -1,0 +1,183 @@
+"""Directional co-purchase pairs A -> B, per profession and for all professions ("ANY").
+
+Counts: C_p[A, B] = weighted number of orders of profession p containing both A and B, from
+df_couple_produit when given, else from the baskets as one sparse product X_p^T W X_p.
+
+Score: s_p(A -> B) = C_p[A, B] / (n_p(A) + alpha), with n_p(A) the weighted number of orders of p
+containing A. It is the conditional probability P(B | A) shrunk towards 0 for rarely sold A, so
+that (1) scores live in [0, 1] and are comparable across professions and basket items, which is
+what lets W_PAIR be weighed against the other [0, 1] signals, and (2) one co-purchase of an item
+sold once does not score 1.0. Direction comes from the normalisation: B is a good follower of A
+when most orders with A have B, whatever B's own popularity.
+
+The reverse index holds, for each B, its predecessors A with s(A -> B): items whose purchase
+usually comes with B. Both indexes keep the `pair_topk` best entries per row, sorted descending.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from reco_core import columns as C
+from reco_core.artifacts import layout as L
+from reco_core.columns import ANY_PROFESSION
+
+RAW_FORMAT = "reco-pairs-raw/1"
+
+
+def counts_from_baskets(
+    x: sp.csr_matrix, prof: np.ndarray, weight: np.ndarray, n_prof: int
+) -> list[sp.csr_matrix]:
+    """One co-occurrence count matrix per profession (diagonal removed)."""
+    out = []
+    for p in range(n_prof):
+        rows = np.flatnonzero(prof == p)
+        xp = x[rows]
+        weighted = sp.diags(weight[rows].astype(np.float32)) @ xp
+        out.append(_offdiag((xp.T @ weighted).tocsr()))
+    return out
+
+
+def counts_from_table(
+    table: pd.DataFrame, item_ids: np.ndarray, professions: tuple[str, ...]
+) -> list[sp.csr_matrix]:
+    """Count matrices from df_couple_produit rows (one row per A, B, profession).
+
+    Pairs of products outside the modelled items, or of professions never seen in the sales,
+    are dropped: they could not be recommended nor weighted.
+    """
+    n = len(item_ids)
+    a = _positions(item_ids, table[C.ID_PRODUIT_A].to_numpy(np.int64))
+    b = _positions(item_ids, table[C.ID_PRODUIT_B].to_numpy(np.int64))
+    lookup = {name: i for i, name in enumerate(professions)}
+    p = np.fromiter(
+        (lookup.get(v, -1) for v in table[C.PROFESSION_CLIENT].astype("str")), np.int64, len(table)
+    )
+    ok = (a >= 0) & (b >= 0) & (p >= 0) & (a != b)
+    cnt = table[C.OCCURENCE_PAIR].to_numpy(np.float32)[ok]
+    a, b, p = a[ok], b[ok], p[ok]
+    out = []
+    for k in range(len(professions)):
+        sel = p == k
+        out.append(sp.csr_matrix((cnt[sel], (a[sel], b[sel])), shape=(n, n), dtype=np.float32))
+    return out
+
+
+def symmetrize(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """Add B -> A wherever only A -> B is known (max, so an already symmetric table is unchanged)."""
+    return counts.maximum(counts.T).tocsr()
+
+
+def score_matrix(
+    counts: sp.csr_matrix, item_orders: np.ndarray, *, alpha: float, min_count: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """s(A -> B) = C[A, B] / (max(n(A), max_B C[A, B]) + alpha), entries below min_count dropped.
+
+    Returns the scores and the per-row denominators (count = score x denominator).
+    """
+    counts = counts.tocsr(copy=True)
+    counts.data[counts.data < min_count] = 0
+    counts.eliminate_zeros()
+    row_max = counts.max(axis=1).toarray().ravel()
+    denom = np.maximum(item_orders.astype(np.float64), row_max) + alpha
+    denom[denom <= 0] = 1.0
+    scores = sp.diags((1.0 / denom).astype(np.float32)) @ counts
+    return scores.tocsr().astype(np.float32), denom
+
+
+def top_k_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the k largest entries of every row, rows sorted by value descending (ties: smaller index)."""
+    m = m.tocsr()
+    m.sort_indices()
+    n_rows = m.shape[0]
+    row = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(m.indptr))
+    order = np.lexsort((m.indices, -m.data, row))
+    rank = np.arange(len(order), dtype=np.int64) - m.indptr[row[order]]
+    keep = order[rank < k]
+    kept_rows = row[keep]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(kept_rows, minlength=n_rows), out=indptr[1:])
+    out = sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+    out.has_sorted_indices = False  # rows are sorted by score, not by column
+    return out
+
+
+def to_index(matrices: dict[str, sp.csr_matrix], n_items: int, normalisation: str) -> dict:
+    """The pickled layout of pair_boost_idx.pkl / pair_rev_idx.pkl."""
+    return {
+        "format": L.PAIRS_FORMAT,
+        "n_items": n_items,
+        "normalisation": normalisation,
+        "professions": list(matrices),
+        "by_profession": {
+            name: {
+                "indptr": m.indptr.astype(np.int64),
+                "indices": m.indices.astype(np.int32),
+                "scores": m.data.astype(np.float32),
+            }
+            for name, m in matrices.items()
+        },
+    }
+
+
+def to_raw(kept: dict[str, sp.csr_matrix], denoms: dict[str, np.ndarray], item_ids: np.ndarray) -> dict:
+    """Raw counts on product ids of the pairs kept in the index (pair_boost.pkl.gz)."""
+    by_prof = {}
+    for name, m in kept.items():
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        raw = np.rint(m.data.astype(np.float64) * denoms[name][rows]).astype(np.float32)
+        by_prof[name] = {"a": item_ids[rows], "b": item_ids[m.indices], "count": raw}
+    return {"format": RAW_FORMAT, "professions": list(kept), "by_profession": by_prof}
+
+
+def build_pair_indexes(
+    counts_by_prof: list[sp.csr_matrix],
+    professions: tuple[str, ...],
+    orders_by_prof: np.ndarray,
+    item_ids: np.ndarray,
+    *,
+    topk: int,
+    alpha: float,
+    min_count: int,
+    symmetric: bool,
+) -> tuple[dict, dict, dict, dict[str, int]]:
+    """Forward index, reverse index, raw counts and the number of kept pairs per profession."""
+    n = len(item_ids)
+    counts = dict(zip(professions, counts_by_prof, strict=True))
+    counts[ANY_PROFESSION] = functools.reduce(operator.add, counts_by_prof).tocsr()
+    orders = dict(zip(professions, orders_by_prof, strict=True))
+    orders[ANY_PROFESSION] = orders_by_prof.sum(axis=0)
+    if symmetric:
+        counts = {name: symmetrize(m) for name, m in counts.items()}
+    forward, reverse, denoms = {}, {}, {}
+    for name, m in counts.items():
+        scores, denoms[name] = score_matrix(m, orders[name], alpha=alpha, min_count=min_count)
+        forward[name] = top_k_per_row(scores, topk)
+        reverse[name] = top_k_per_row(scores.T.tocsr(), topk)
+    normalisation = f"P(B|A) shrunk: count(A,B) / (orders(A) + {alpha:g}); top {topk} per item"
+    kept = {name: int(m.nnz) for name, m in forward.items()}
+    return (
+        to_index(forward, n, normalisation),
+        to_index(reverse, n, normalisation + " (reverse: rows are B, entries A)"),
+        to_raw(forward, denoms, item_ids),
+        kept,
+    )
+
+
+def _offdiag(m: sp.csr_matrix) -> sp.csr_matrix:
+    m = m.tocsr()
+    m.setdiag(0)
+    m.eliminate_zeros()
+    return m
+
+
+def _positions(sorted_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Index of each value in sorted_ids, -1 when absent."""
+    pos = np.searchsorted(sorted_ids, values)
+    pos = np.minimum(pos, len(sorted_ids) - 1)
+    return np.where(sorted_ids[pos] == values, pos, -1)

@@ -1,0 +1,246 @@
+"""`reco train`: from the three contract Parquet files to a complete, verified run directory.
+
+The run is assembled in a `.tmp-run_*` directory and renamed to `run_YYYYMMDD_HHMMSS[_tag]`
+only after every file and the manifest are written, so a crash or a kill never leaves a
+directory that looks like a finished run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from reco_core import __version__, contract, logs
+from reco_core import columns as C
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.manifest import write_manifest
+from reco_core.artifacts.store import new_run_name, promote
+from reco_core.fsutil import atomic_dir
+from reco_core.training import features, pairs, popularity
+from reco_core.training.baskets import (
+    basket_item_matrix,
+    baskets_from_frame,
+    profession_item_counts,
+    select_items,
+)
+from reco_core.training.config import TrainConfig
+from reco_core.training.embeddings import normalised_item_embeddings
+from reco_core.training.fit import fit_with_early_stopping, make_validation
+from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pickle
+
+log = logs.get_logger("train")
+LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "rectools-lightfm", "scikit-learn")
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str, **fields) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._t, 3)
+        self._t = now
+        logs.event(log, name, seconds=self.timings[name], **fields)
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train and write a run; return its final path (promoted when --make-current-symlink)."""
+    watch = _Stopwatch()
+    ventes = contract.read_ventes(cfg.ventes)
+    details = contract.read_details(cfg.details)
+    pair_table = contract.read_pairs(cfg.pairs) if cfg.pairs else None
+    watch.lap("read_inputs", baskets=len(ventes), products=len(details))
+
+    baskets = baskets_from_frame(ventes)
+    professions = baskets.professions
+    item_ids, sales = select_items(
+        baskets,
+        details[C.ID_PRODUIT].to_numpy(np.int64),
+        min_occ=cfg.min_occ,
+        include_all_items=cfg.include_all_items,
+        max_items=cfg.max_items,
+    )
+    x = basket_item_matrix(baskets, item_ids)
+    nonempty = np.flatnonzero(np.diff(x.indptr) > 0)
+    x, prof, weight = x[nonempty], baskets.prof[nonempty], baskets.weight[nonempty]
+    n_items, n_prof = len(item_ids), len(professions)
+    watch.lap("items", items=n_items, baskets=x.shape[0], professions=n_prof)
+
+    rng = np.random.default_rng(cfg.seed)
+    eligible = np.flatnonzero(np.diff(x.indptr) >= 2)
+    n_val = min(cfg.val_baskets, len(eligible) // 10)
+    val_rows = np.sort(rng.choice(eligible, size=n_val, replace=False)) if n_val else np.empty(0, np.int64)
+    train_rows = np.setdiff1d(np.arange(x.shape[0]), val_rows)
+    x_train, prof_train = x[train_rows].tocoo(), prof[train_rows]
+    # LightFM wants the weights as a COO matrix with exactly the interactions' entry order
+    weights = sp.coo_matrix(
+        (weight[train_rows][x_train.row], (x_train.row, x_train.col)), shape=x_train.shape
+    )
+    weighted = weights.tocsr()
+    ufeat, ufeat_map = features.user_features(prof_train, professions)
+    ifeat, ifeat_map = features.item_features(
+        item_ids, sales, details, cold_identity_token=cfg.cold_identity_token
+    )
+    validation = make_validation(x[val_rows], rng)
+    watch.lap(
+        "features", user_features=ufeat.shape[1], item_features=ifeat.shape[1], val_baskets=validation.size
+    )
+
+    fit = fit_with_early_stopping(
+        x_train,
+        weights,
+        ufeat,
+        ifeat,
+        validation,
+        no_components=cfg.no_components,
+        epochs=cfg.epochs,
+        lr=cfg.lr,
+        loss=cfg.loss,
+        threads=cfg.threads,
+        patience=cfg.patience,
+        seed=cfg.seed,
+    )
+    watch.lap("lightfm", epochs=len(fit.history), best_epoch=fit.best_epoch)
+
+    emb = normalised_item_embeddings(fit.model, ifeat)
+    train_pop, pop_by_prof, top_popp = popularity.popularity_arrays(
+        weighted, prof_train, n_prof, cfg.topk_per_prof
+    )
+    item_to_gamme, item_is_pl = popularity.item_attributes(item_ids, details)
+    watch.lap("precompute")
+
+    if pair_table is not None:
+        counts = pairs.counts_from_table(pair_table, item_ids, professions)
+    else:
+        counts = pairs.counts_from_baskets(x, prof, weight, n_prof)
+    orders_by_prof = profession_item_counts(x, prof, weight, n_prof)
+    fwd, rev, raw, kept = pairs.build_pair_indexes(
+        counts,
+        professions,
+        orders_by_prof,
+        item_ids,
+        topk=cfg.pair_topk,
+        alpha=cfg.pair_alpha,
+        min_count=cfg.min_pair_count,
+        symmetric=cfg.symmetrize_pairs,
+    )
+    watch.lap(
+        "pairs", source="df_couple_produit" if pair_table is not None else "baskets", kept=sum(kept.values())
+    )
+
+    root = Path(cfg.artifact_root)
+    name = new_run_name(root, cfg.run_tag)
+    with atomic_dir(root / name) as tmp:
+        save_pickle(
+            tmp,
+            L.MAPPING,
+            {
+                "user_id_map": {int(r): i for i, r in enumerate(nonempty[train_rows])},
+                "user_feature_map": ufeat_map,
+                "item_id_map": {int(pid): i for i, pid in enumerate(item_ids)},
+                "item_feature_map": ifeat_map,
+                "professions": list(professions),
+            },
+        )
+        save_npz(tmp, L.USER_FEATURES, ufeat)
+        save_npz(tmp, L.ITEM_FEATURES, ifeat)
+        save_npz(tmp, L.INTERACTIONS, weighted)
+        save_pickle(tmp, L.MODEL, fit.model)
+        for fname, arr in (
+            (L.ITEM_EMB_NORM, emb),
+            (L.TRAIN_POP, train_pop),
+            (L.POP_BY_PROF_NORM, pop_by_prof),
+            (L.TOP_POPP_BY_PROF, top_popp),
+            (L.ITEM_TO_GAMME, item_to_gamme),
+            (L.ITEM_IS_PL, item_is_pl),
+        ):
+            save_npy(tmp, fname, arr)
+        save_pickle(tmp, L.PAIR_BOOST_RAW, raw)
+        save_pickle(tmp, L.PAIR_BOOST_IDX, fwd)
+        save_pickle(tmp, L.PAIR_REV_IDX, rev)
+        save_json(tmp, L.PRODUCT_META, popularity.product_meta(details))
+        save_json(tmp, L.VERSIONS, _versions(cfg))
+        watch.lap("write")
+        save_json(
+            tmp,
+            L.PARAMS,
+            {
+                "run_id": name,
+                "flags": cfg.model_dump(mode="json"),
+                "history": fit.history,
+                "best_epoch": fit.best_epoch,
+                "stopped_early": fit.stopped_early,
+                "best_val_hit@10": fit.history[fit.best_epoch - 1]["val_hit@10"],
+                "counts": {
+                    "items": n_items,
+                    "baskets": int(x.shape[0]),
+                    "train_baskets": len(train_rows),
+                    "val_baskets": validation.size,
+                    "professions": n_prof,
+                    "pairs_kept": kept,
+                },
+                "timings": watch.timings,
+            },
+        )
+        write_manifest(tmp, run_id=name)
+    run_dir = root / name
+    logs.event(log, "run written", run=str(run_dir), seconds=sum(watch.timings.values()))
+    if cfg.make_current_symlink:
+        promote(root, run_dir, reason="reco train --make-current-symlink")
+    return run_dir
+
+
+def _versions(cfg: TrainConfig) -> dict:
+    libs = {}
+    for lib in LIBRARIES:
+        try:
+            libs[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            libs[lib] = None
+    inputs = {
+        role: _fingerprint(path)
+        for role, path in (("ventes", cfg.ventes), ("details", cfg.details), ("pairs", cfg.pairs))
+        if path is not None
+    }
+    return {
+        "reco_materiaux": __version__,
+        "code_commit": _git_commit(),
+        "python": platform.python_version(),
+        "libraries": libs,
+        "inputs": inputs,
+    }
+
+
+def _fingerprint(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"path": str(path), "size": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if out.returncode != 0:
+        return "unknown"
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")

@@ -1,0 +1,45 @@
+"""Writing a run directory: one function per file format, so every file is written the same way."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+PICKLE_PROTOCOL = 5
+
+
+def save_npy(run_dir: Path, name: str, array: np.ndarray) -> None:
+    np.save(run_dir / name, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def save_npz(run_dir: Path, name: str, matrix: sp.spmatrix) -> None:
+    sp.save_npz(run_dir / name, matrix, compressed=True)
+
+
+def save_pickle(run_dir: Path, name: str, obj: Any) -> None:
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(run_dir / name, "wb") as fh:
+        pickle.dump(obj, fh, protocol=PICKLE_PROTOCOL)
+
+
+def save_json(run_dir: Path, name: str, obj: Any) -> None:
+    text = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, default=_default)
+    if name.endswith(".gz"):
+        with gzip.open(run_dir / name, "wt", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        (run_dir / name).write_text(text, encoding="utf-8")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,1 @@
+"""Test helpers shared across test packages (importable as `helpers` from the tests directory)."""

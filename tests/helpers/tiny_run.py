@@ -1,0 +1,205 @@
+"""A tiny but complete and valid run directory, in the exact formats the trainer writes.
+
+Artifact-store and ranking tests need real runs without training on real data: this writes
+every file of layout.RUN_FILES from a handful of baskets (a real LightFM fitted for one epoch,
+popularity, pair indexes) and then the manifest. Item indices and product ids differ on
+purpose (product id = 100001 + 10 * index), so tests catch one used for the other.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from lightfm import LightFM
+
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.manifest import write_manifest
+from reco_core.columns import ANY_PROFESSION
+
+DEFAULT_NAME = "run_20240101_000000"
+DEFAULT_PROFESSIONS = ("PLAQUISTE", "PLOMBIER")
+
+
+def product_id(index: int) -> int:
+    return 100001 + 10 * index
+
+
+def make_tiny_run(
+    root: Path | str,
+    name: str = DEFAULT_NAME,
+    n_items: int = 6,
+    professions: Sequence[str] = DEFAULT_PROFESSIONS,
+    *,
+    baskets: Sequence[tuple[str, Sequence[int]]] | None = None,
+    no_components: int = 4,
+    seed: int = 0,
+) -> Path:
+    """Write `<root>/<name>/` with every run file and its manifest; return its path.
+
+    `baskets` are (profession, item indices) pairs; by default a few random baskets per
+    profession. Gammes cycle over 10/20/30 (the last item has none); odd items are own brand.
+    """
+    professions = tuple(professions)
+    rng = np.random.default_rng(seed)
+    if baskets is None:
+        baskets = [
+            (prof, sorted(rng.choice(n_items, size=min(3, n_items), replace=False).tolist()))
+            for prof in professions
+            for _ in range(3)
+        ]
+    prof_of = np.array([professions.index(p) for p, _ in baskets])
+    n_users, n_prof = len(baskets), len(professions)
+    rows = np.concatenate([np.full(len(items), u) for u, (_, items) in enumerate(baskets)])
+    cols = np.concatenate([np.asarray(items, np.int64) for _, items in baskets])
+    x = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_users, n_items))
+
+    item_ids = np.array([product_id(i) for i in range(n_items)], np.int64)
+    gamme = np.array([10 * (1 + i % 3) for i in range(n_items)], np.int64)
+    gamme[-1] = -1
+    is_pl = (np.arange(n_items) % 2).astype(np.int8)
+
+    user_feature_map = {f"basket:{u}": u for u in range(n_users)}
+    user_feature_map.update({f"prof:{p}": n_users + j for j, p in enumerate(professions)})
+    user_features = _row_normalised(sp.hstack([sp.identity(n_users), _one_hot(prof_of, n_prof)]))
+    gammes = sorted(set(gamme[gamme >= 0].tolist()))
+    item_feature_map = {f"prod:{pid}": i for i, pid in enumerate(item_ids.tolist())}
+    item_feature_map.update({f"gamme:{g}": n_items + j for j, g in enumerate(gammes)})
+    gamme_col = np.array([gammes.index(g) if g >= 0 else -1 for g in gamme])
+    item_features = _row_normalised(sp.hstack([sp.identity(n_items), _one_hot(gamme_col, len(gammes))]))
+
+    model = LightFM(no_components=no_components, random_state=seed)
+    model.fit(x.tocoo(), user_features=user_features, item_features=item_features, epochs=1)
+    _, emb = model.get_item_representations(item_features)
+    norms = np.linalg.norm(emb, axis=1, keepdims=True)
+    emb_norm = (emb / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+    by_prof = np.stack([np.asarray(x[prof_of == p].sum(axis=0)).ravel() for p in range(n_prof)])
+    train_pop = _scaled(by_prof.sum(axis=0, keepdims=True))[0]
+    order = np.argsort(-by_prof, axis=1, kind="stable")
+    top_popp = np.where(np.take_along_axis(by_prof, order, axis=1) > 0, order, -1).astype(np.int32)
+
+    counts = {p: _cooccurrence(x[prof_of == j]) for j, p in enumerate(professions)}
+    counts[ANY_PROFESSION] = _cooccurrence(x)
+    orders = {p: np.asarray(x[prof_of == j].sum(axis=0)).ravel() for j, p in enumerate(professions)}
+    orders[ANY_PROFESSION] = np.asarray(x.sum(axis=0)).ravel()
+    scores = {p: sp.csr_matrix(sp.diags(1.0 / (orders[p] + 1.0)) @ c) for p, c in counts.items()}
+
+    run_dir = Path(root) / name
+    run_dir.mkdir(parents=True)
+    mapping = {
+        "user_id_map": {u: u for u in range(n_users)},
+        "user_feature_map": user_feature_map,
+        "item_id_map": {int(pid): i for i, pid in enumerate(item_ids)},
+        "item_feature_map": item_feature_map,
+        "professions": list(professions),
+    }
+    _pickle(run_dir / L.MAPPING, mapping)
+    sp.save_npz(run_dir / L.USER_FEATURES, user_features)
+    sp.save_npz(run_dir / L.ITEM_FEATURES, item_features)
+    sp.save_npz(run_dir / L.INTERACTIONS, x)
+    _pickle(run_dir / L.MODEL, model)
+    for fname, array in (
+        (L.ITEM_EMB_NORM, emb_norm),
+        (L.TRAIN_POP, train_pop),
+        (L.POP_BY_PROF_NORM, _scaled(by_prof)),
+        (L.TOP_POPP_BY_PROF, top_popp),
+        (L.ITEM_TO_GAMME, gamme),
+        (L.ITEM_IS_PL, is_pl),
+    ):
+        np.save(run_dir / fname, array, allow_pickle=False)
+    raw = {p: _raw_counts(c, item_ids) for p, c in counts.items()}
+    (run_dir / L.PAIR_BOOST_RAW).write_bytes(gzip.compress(pickle.dumps({"by_profession": raw})))
+    _pickle(run_dir / L.PAIR_BOOST_IDX, _pair_index(scores, n_items, "tiny P(B|A)"))
+    reverse = {p: s.T.tocsr() for p, s in scores.items()}
+    _pickle(run_dir / L.PAIR_REV_IDX, _pair_index(reverse, n_items, "tiny P(B|A), reverse"))
+    meta = {
+        str(pid): {
+            "LIB_PRODUIT": f"Produit {pid}",
+            "ID_GAMME": None if g < 0 else int(g),
+            "ID_MARQUE": int(pl),
+        }
+        for pid, g, pl in zip(item_ids.tolist(), gamme, is_pl, strict=True)
+    }
+    (run_dir / L.PRODUCT_META).write_bytes(gzip.compress(json.dumps(meta).encode()))
+    (run_dir / L.VERSIONS).write_text(json.dumps({"reco_materiaux": "test"}))
+    (run_dir / L.PARAMS).write_text(json.dumps({"run_id": name, "flags": {"no_components": no_components}}))
+    write_manifest(run_dir, run_id=name)
+    return run_dir
+
+
+def replace_file(run_dir: Path, name: str, data: bytes) -> None:
+    """Overwrite one run file and regenerate the manifest, so only content checks can catch it."""
+    (run_dir / name).write_bytes(data)
+    write_manifest(run_dir)
+
+
+def replace_array(run_dir: Path, name: str, array: np.ndarray) -> None:
+    """Overwrite one .npy file of a run (e.g. chosen embeddings) and regenerate the manifest."""
+    np.save(run_dir / name, array, allow_pickle=False)
+    write_manifest(run_dir)
+
+
+def replace_pickle(run_dir: Path, name: str, obj: object) -> None:
+    _pickle(run_dir / name, obj)
+    write_manifest(run_dir)
+
+
+def _pickle(path: Path, obj: object) -> None:
+    path.write_bytes(pickle.dumps(obj, protocol=5))
+
+
+def _one_hot(col: np.ndarray, width: int) -> sp.csr_matrix:
+    rows = np.flatnonzero(col >= 0)
+    return sp.csr_matrix((np.ones(len(rows)), (rows, col[rows])), shape=(len(col), width))
+
+
+def _row_normalised(m: sp.spmatrix) -> sp.csr_matrix:
+    sums = np.asarray(m.sum(axis=1)).ravel()
+    return sp.csr_matrix(sp.diags(1.0 / np.where(sums == 0, 1, sums)) @ m, dtype=np.float32)
+
+
+def _scaled(counts: np.ndarray) -> np.ndarray:
+    peak = counts.max(axis=1, keepdims=True)
+    return (counts / np.where(peak == 0, 1, peak)).astype(np.float32)
+
+
+def _cooccurrence(x: sp.csr_matrix) -> sp.csr_matrix:
+    c = sp.csr_matrix(x.T @ x)
+    c.setdiag(0)
+    c.eliminate_zeros()
+    return c
+
+
+def _raw_counts(counts: sp.csr_matrix, item_ids: np.ndarray) -> dict[tuple[int, int], float]:
+    a, b = counts.nonzero()
+    return {(int(item_ids[i]), int(item_ids[j])): float(counts[i, j]) for i, j in zip(a, b, strict=True)}
+
+
+def _pair_index(scores: dict[str, sp.csr_matrix], n_items: int, normalisation: str) -> dict:
+    """The reco-pairs-csr/1 layout, each row sorted by score descending."""
+    by_prof = {}
+    for prof, m in scores.items():
+        indices, values = [], []
+        for i in range(n_items):
+            row = m.getrow(i)
+            order = np.lexsort((row.indices, -row.data))
+            indices.append(row.indices[order])
+            values.append(row.data[order])
+        by_prof[prof] = {
+            "indptr": np.concatenate([[0], np.cumsum([len(r) for r in indices])]).astype(np.int64),
+            "indices": np.concatenate(indices).astype(np.int32),
+            "scores": np.concatenate(values).astype(np.float32),
+        }
+    return {
+        "format": L.PAIRS_FORMAT,
+        "n_items": n_items,
+        "normalisation": normalisation,
+        "professions": list(scores),
+        "by_profession": by_prof,
+    }

@@ -1,0 +1,78 @@
+"""load_run: what serving gets from a verified run, read-only and without the model pickle."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+from helpers.tiny_run import product_id, replace_file
+
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.loader import load_run
+from reco_core.artifacts.run import CsrPairs
+
+
+def test_load_run_maps_item_indices_to_product_ids(run_dir):
+    run = load_run(run_dir)
+    assert run.run_id == run_dir.name and run.run_dir == run_dir.resolve()
+    assert run.item_ids.dtype == np.int64
+    assert run.item_ids.tolist() == [product_id(i) for i in range(6)]
+    assert run.item_index == {product_id(i): i for i in range(6)}
+    assert run.professions == ("PLAQUISTE", "PLOMBIER")
+    assert run.n_items == 6
+    assert run.product_meta[product_id(0)]["LIB_PRODUIT"] == f"Produit {product_id(0)}"
+    assert run.params["run_id"] == run_dir.name and run.versions == {"reco_materiaux": "test"}
+
+
+def test_arrays_are_read_only_memory_maps_equal_to_the_files(run_dir):
+    run = load_run(run_dir)
+    for name, array in {
+        L.ITEM_EMB_NORM: run.item_emb_norm,
+        L.TRAIN_POP: run.train_pop,
+        L.POP_BY_PROF_NORM: run.pop_by_prof_norm,
+        L.TOP_POPP_BY_PROF: run.top_popp_by_prof,
+        L.ITEM_TO_GAMME: run.item_to_gamme,
+        L.ITEM_IS_PL: run.item_is_pl,
+    }.items():
+        assert isinstance(array, np.memmap) and not array.flags.writeable, name
+        np.testing.assert_array_equal(array, np.load(run_dir / name))
+    with pytest.raises(ValueError, match="read-only"):
+        run.item_ids[0] = 1
+
+
+def test_pairs_rows_match_the_pickled_index(run_dir):
+    run = load_run(run_dir)
+    index = pickle.loads((run_dir / L.PAIR_REV_IDX).read_bytes())
+    assert set(run.pairs) == set(run.pairs_rev) == {"PLAQUISTE", "PLOMBIER", "ANY"}
+    rows = index["by_profession"]["ANY"]
+    for i in range(run.n_items):
+        indices, scores = run.pairs_rev["ANY"].row(i)
+        start, stop = rows["indptr"][i], rows["indptr"][i + 1]
+        np.testing.assert_array_equal(indices, rows["indices"][start:stop])
+        np.testing.assert_array_equal(scores, rows["scores"][start:stop])
+    assert sum(run.pairs["ANY"].row(i)[0].size for i in range(6)) == run.pairs["ANY"].nnz > 0
+    with pytest.raises(ValueError, match="read-only"):
+        run.pairs["ANY"].scores[0] = 1.0
+
+
+def test_csr_pairs_row():
+    pairs = CsrPairs(
+        np.array([0, 2, 2, 3]), np.array([1, 2, 0], np.int32), np.array([0.9, 0.5, 0.7], np.float32)
+    )
+    assert [pairs.row(i)[0].tolist() for i in range(3)] == [[1, 2], [], [0]]
+    assert pairs.row(0)[1].tolist() == pytest.approx([0.9, 0.5])
+
+
+def test_run_artifacts_are_frozen(run_dir):
+    run = load_run(run_dir)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.run_id = "other"  # type: ignore[misc]
+
+
+def test_load_run_never_unpickles_the_model(run_dir, evil_pickle):
+    data, marker = evil_pickle
+    replace_file(run_dir, L.MODEL, data)
+    load_run(run_dir)
+    assert not marker.exists()

@@ -1,0 +1,280 @@
+"""verify_run: a damaged run is reported, and refused by promotion and loading alike."""
+
+from __future__ import annotations
+
+import ast
+import io
+import pickle
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from helpers.tiny_run import replace_array, replace_file, replace_pickle
+
+from reco_core.artifacts import layout as L
+from reco_core.artifacts import verify as V
+from reco_core.artifacts.loader import load_run
+from reco_core.artifacts.store import promote
+from reco_core.artifacts.verify import verify_run
+from reco_core.errors import ArtifactError
+
+
+def _truncate(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _flip(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+
+DAMAGES = {"truncated": _truncate, "emptied": lambda data: b"", "flipped": _flip, "missing": None}
+
+
+def _assert_refused(run_dir, root, needle: str) -> None:
+    with pytest.raises(ArtifactError, match="fails verification") as promoted:
+        promote(root, run_dir)
+    assert needle in str(promoted.value)
+    assert not (root / L.CURRENT_LINK).is_symlink()
+    with pytest.raises(ArtifactError, match="refusing to load") as loaded:
+        load_run(run_dir)
+    assert needle in str(loaded.value)
+
+
+def test_the_tiny_run_verifies(run_dir):
+    report = verify_run(run_dir)
+    assert report.ok, report.problems
+    assert (report.n_items, report.n_professions, report.model_checked) == (6, 2, True)
+    assert report.notes == [] and report.run_id == run_dir.name
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("name", L.RUN_FILES)
+def test_a_damaged_file_is_reported_and_refused(run_dir, root, name, damage):
+    path = run_dir / name
+    if DAMAGES[damage] is None:
+        path.unlink()
+    else:
+        path.write_bytes(DAMAGES[damage](path.read_bytes()))
+    expected = {
+        "missing": f"{name}: missing",
+        "flipped": f"{name}: sha256 mismatch",
+    }.get(damage, f"{name}: size ")
+    report = verify_run(run_dir)
+    assert not report.ok and len(report.problems) == 1
+    assert report.problems[0].startswith(expected)
+    _assert_refused(run_dir, root, expected)
+
+
+def test_nothing_is_unpickled_from_a_run_whose_manifest_fails(run_dir, evil_pickle):
+    data, marker = evil_pickle
+    replace_file(run_dir, L.MAPPING, data)
+    (run_dir / L.VERSIONS).write_text("{}")  # any other file out of step with the manifest
+    assert not verify_run(run_dir).ok
+    assert not marker.exists()
+
+
+ARRAY_NAMES = list(L.PRECOMPUTED)
+WRONG_DTYPE = {np.float32: np.float64, np.int32: np.int64, np.int64: np.int32, np.int8: np.int16}
+
+
+@pytest.mark.parametrize("name", ARRAY_NAMES)
+def test_wrong_dtype_with_a_matching_manifest(run_dir, root, name):
+    a = np.load(run_dir / name)
+    replace_array(run_dir, name, a.astype(WRONG_DTYPE[a.dtype.type]))
+    problems = verify_run(run_dir).problems
+    assert problems == [f"{name}: dtype {np.dtype(WRONG_DTYPE[a.dtype.type])}, expected {a.dtype}"]
+    _assert_refused(run_dir, root, f"{name}: dtype")
+
+
+@pytest.mark.parametrize("reshape", [lambda a: a[:-1], lambda a: a[None], lambda a: a.reshape(-1)[:-1]])
+@pytest.mark.parametrize("name", ARRAY_NAMES)
+def test_wrong_shape_with_a_matching_manifest(run_dir, root, name, reshape):
+    replace_array(run_dir, name, np.ascontiguousarray(reshape(np.load(run_dir / name))))
+    problems = verify_run(run_dir).problems
+    assert len(problems) == 1 and problems[0].startswith(f"{name}: shape ")
+    _assert_refused(run_dir, root, f"{name}: shape")
+
+
+def _set(name, index, value):
+    def change(a):
+        a = a.copy()
+        a[index] = value
+        return a
+
+    return name, change
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        (*_set(L.ITEM_EMB_NORM, (0, 0), np.nan), "contains NaN or inf"),
+        (*_set(L.ITEM_EMB_NORM, 1, 0.3), "1 non-zero rows are not L2-normalised (e.g. norm 0.6)"),
+        (*_set(L.TRAIN_POP, 0, np.inf), "contains NaN or inf"),
+        (*_set(L.TRAIN_POP, 0, 1.5), "values outside [0, 1]"),
+        (*_set(L.POP_BY_PROF_NORM, (1, 2), -0.1), "values outside [0, 1]"),
+        (*_set(L.TOP_POPP_BY_PROF, (0, 0), 6), "item indices outside [-1, 6)"),
+        (*_set(L.TOP_POPP_BY_PROF, (0, 0), -2), "item indices outside [-1, 6)"),
+        (*_set(L.ITEM_TO_GAMME, 0, -5), "gamme ids below -1"),
+        (*_set(L.ITEM_IS_PL, 0, 2), "values other than 0 and 1"),
+    ],
+)
+def test_values_out_of_range(run_dir, name, change, message):
+    replace_array(run_dir, name, change(np.load(run_dir / name)))
+    [problem] = verify_run(run_dir).problems
+    assert problem.startswith(f"{name}: {message}")
+
+
+def test_an_all_zero_embedding_row_is_allowed(run_dir):
+    emb = np.load(run_dir / L.ITEM_EMB_NORM)
+    emb[2] = 0
+    replace_array(run_dir, L.ITEM_EMB_NORM, emb)
+    assert verify_run(run_dir).ok
+
+
+def _pairs(run_dir, name=L.PAIR_BOOST_IDX):
+    return pickle.loads((run_dir / name).read_bytes())
+
+
+def _any_rows(index):
+    return index["by_profession"]["ANY"]
+
+
+def _break_indices(index):
+    _any_rows(index)["indices"][0] = index["n_items"]
+
+
+def _break_indptr(index):
+    _any_rows(index)["indptr"] = _any_rows(index)["indptr"][:-1]
+
+
+def _break_order(index):
+    rows = _any_rows(index)
+    start, stop = rows["indptr"][0], rows["indptr"][1]
+    assert stop - start >= 2, "the tiny run should have a row with two pairs"
+    rows["scores"][start : start + 2] = [0.1, 0.9]
+
+
+def _break_dtype(index):
+    _any_rows(index)["indices"] = _any_rows(index)["indices"].astype(np.int64)
+
+
+def _drop_any(index):
+    index["professions"].remove("ANY")
+    del index["by_profession"]["ANY"]
+
+
+def _unknown_profession(index):
+    index["professions"].append("ASTRONAUTE")
+    index["by_profession"]["ASTRONAUTE"] = _any_rows(index)
+
+
+def _wrong_n_items(index):
+    index["n_items"] += 1
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_break_indices, "profession ANY: item indices outside [0, 6)"),
+        (_break_indptr, "profession ANY: indptr has 6 entries, expected n_items + 1 = 7"),
+        (_break_order, "profession ANY: scores not sorted descending within a row"),
+        (_break_dtype, "profession ANY: dtypes int64/int64/float32"),
+        (_drop_any, "no ANY entry"),
+        (_unknown_profession, "professions unknown to the mapping: ASTRONAUTE"),
+        (_wrong_n_items, "n_items 7, the mapping has 6"),
+    ],
+)
+@pytest.mark.parametrize("name", [L.PAIR_BOOST_IDX, L.PAIR_REV_IDX])
+def test_inconsistent_pair_index(run_dir, root, name, damage, message):
+    index = _pairs(run_dir, name)
+    damage(index)
+    replace_pickle(run_dir, name, index)
+    problems = verify_run(run_dir).problems
+    assert len(problems) == 1 and problems[0].startswith(f"{name}: ") and message in problems[0]
+    _assert_refused(run_dir, root, message)
+
+
+def test_mapping_whose_item_indices_are_not_a_permutation(run_dir):
+    mapping = pickle.loads((run_dir / L.MAPPING).read_bytes())
+    first = next(iter(mapping["item_id_map"]))
+    mapping["item_id_map"][first] = 99
+    replace_pickle(run_dir, L.MAPPING, mapping)
+    assert verify_run(run_dir).problems == ["mapping.pkl: item_id_map values are not the item indices 0..5"]
+
+
+def test_mapping_with_professions_of_another_length_than_the_arrays(run_dir):
+    mapping = pickle.loads((run_dir / L.MAPPING).read_bytes())
+    mapping["professions"].append("CARRELEUR")
+    replace_pickle(run_dir, L.MAPPING, mapping)
+    problems = verify_run(run_dir).problems
+    assert {p.split(":")[0] for p in problems} == {L.POP_BY_PROF_NORM, L.TOP_POPP_BY_PROF}
+
+
+def test_sparse_matrix_of_the_wrong_shape(run_dir):
+    buffer = io.BytesIO()
+    sp.save_npz(buffer, sp.identity(5, format="csr"))
+    replace_file(run_dir, L.ITEM_FEATURES, buffer.getvalue())
+    [problem] = verify_run(run_dir).problems
+    assert problem.startswith("item_features.npz: shape (5, 5), expected (6, ")
+
+
+def test_a_model_that_is_not_a_lightfm_model(run_dir):
+    replace_pickle(run_dir, L.MODEL, {"not": "a model"})
+    assert verify_run(run_dir).problems == ["model.pkl: not a fitted lightfm.LightFM (got dict)"]
+    assert verify_run(run_dir, check_model=False).ok
+
+
+def test_disable_model_pickle_never_unpickles_the_model(run_dir, evil_pickle, monkeypatch):
+    data, marker = evil_pickle
+    replace_file(run_dir, L.MODEL, data)  # checksums match: only the env var stands in the way
+    monkeypatch.setenv("DISABLE_MODEL_PICKLE", "1")
+    report = verify_run(run_dir)
+    assert report.ok and not report.model_checked
+    assert report.notes == ["model.pkl: not unpickled (DISABLE_MODEL_PICKLE=1); model check skipped"]
+    assert not marker.exists()
+
+
+def test_check_model_false_says_the_check_was_skipped(run_dir):
+    report = verify_run(run_dir, check_model=False)
+    assert report.ok and report.notes == ["model.pkl: not unpickled (not requested); model check skipped"]
+
+
+def test_a_pickle_swapped_after_verification_is_not_unpickled(run_dir, evil_pickle, monkeypatch):
+    """The race: the manifest verifies, then mapping.pkl is replaced before it is unpickled."""
+    data, marker = evil_pickle
+    real, original = V.check_manifest, (run_dir / L.MAPPING).read_bytes()
+
+    def verify_then_swap(path):
+        (run_dir / L.MAPPING).write_bytes(original)
+        result = real(path)
+        (run_dir / L.MAPPING).write_bytes(data)
+        return result
+
+    monkeypatch.setattr(V, "check_manifest", verify_then_swap)
+    assert verify_run(run_dir).problems == [
+        "mapping.pkl: content changed since the manifest was verified; refusing to load it"
+    ]
+    with pytest.raises(ArtifactError, match=re.escape("mapping.pkl: content changed")):
+        load_run(run_dir)
+    assert not marker.exists()
+
+
+def test_not_a_directory(tmp_path):
+    assert verify_run(tmp_path / "nowhere").problems == [f"{tmp_path / 'nowhere'}: not a directory"]
+
+
+def test_only_the_pickles_module_imports_pickle():
+    """Every unpickle must go through load_verified_pickle: no other module may even import pickle."""
+    package = Path(V.__file__).parent
+    importers = set()
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(n.split(".")[0] in {"pickle", "_pickle", "dill", "joblib"} for n in names):
+                importers.add(path.name)
+    assert importers == {"pickles.py"}
