@@ -91,17 +91,21 @@ def score_matrix(
 
 
 def top_k_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Keep the k largest entries of every row, rows sorted by value descending (ties: smaller index)."""
+    """Keep the k largest entries of every row, rows sorted by value descending (ties: smaller index).
+
+    One int64 sort does it: the key is the row in the high 32 bits and the inverted bit pattern
+    of the (non-negative float32) score in the low 32 bits, whose integer order is the float order.
+    """
     m = m.tocsr()
     m.sort_indices()
     n_rows = m.shape[0]
     row = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(m.indptr))
-    order = np.lexsort((m.indices, -m.data, row))
+    bits = np.ascontiguousarray(m.data, dtype=np.float32).view(np.uint32).astype(np.int64)
+    order = np.argsort((row << 32) | (0xFFFFFFFF - bits), kind="stable")
     rank = np.arange(len(order), dtype=np.int64) - m.indptr[row[order]]
     keep = order[rank < k]
-    kept_rows = row[keep]
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(kept_rows, minlength=n_rows), out=indptr[1:])
+    np.cumsum(np.bincount(row[keep], minlength=n_rows), out=indptr[1:])
     out = sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
     out.has_sorted_indices = False  # rows are sorted by score, not by column
     return out
@@ -148,17 +152,25 @@ def build_pair_indexes(
 ) -> tuple[dict, dict, dict, dict[str, int]]:
     """Forward index, reverse index, raw counts and the number of kept pairs per profession."""
     n = len(item_ids)
-    counts = dict(zip(professions, counts_by_prof, strict=True))
-    counts[ANY_PROFESSION] = functools.reduce(operator.add, counts_by_prof).tocsr()
-    orders = dict(zip(professions, orders_by_prof, strict=True))
-    orders[ANY_PROFESSION] = orders_by_prof.sum(axis=0)
-    if symmetric:
-        counts = {name: symmetrize(m) for name, m in counts.items()}
-    forward, reverse, denoms = {}, {}, {}
-    for name, m in counts.items():
-        scores, denoms[name] = score_matrix(m, orders[name], alpha=alpha, min_count=min_count)
-        forward[name] = top_k_per_row(scores, topk)
-        reverse[name] = top_k_per_row(scores.T.tocsr(), topk)
+
+    def index_one(counts: sp.csr_matrix, orders: np.ndarray):
+        if symmetric:
+            counts = symmetrize(counts)
+        scores, denom = score_matrix(counts, orders, alpha=alpha, min_count=min_count)
+        return top_k_per_row(scores, topk), top_k_per_row(scores.T.tocsr(), topk), denom
+
+    built = {
+        name: index_one(m, o) for name, m, o in zip(professions, counts_by_prof, orders_by_prof, strict=True)
+    }
+    if len(professions) == 1:  # ANY is that profession: share instead of recomputing
+        built[ANY_PROFESSION] = built[professions[0]]
+    else:
+        built[ANY_PROFESSION] = index_one(
+            functools.reduce(operator.add, counts_by_prof), orders_by_prof.sum(axis=0)
+        )
+    forward = {name: b[0] for name, b in built.items()}
+    reverse = {name: b[1] for name, b in built.items()}
+    denoms = {name: b[2] for name, b in built.items()}
     normalisation = f"P(B|A) shrunk: count(A,B) / (orders(A) + {alpha:g}); top {topk} per item"
     kept = {name: int(m.nnz) for name, m in forward.items()}
     return (

@@ -12,6 +12,9 @@ import numpy as np
 import scipy.sparse as sp
 
 PICKLE_PROTOCOL = 5
+# Level 3 compresses pair tables ~as well as 9 at a fraction of the time (the default level 9
+# took over a minute on a 10M-pair table).
+GZIP_LEVEL = 3
 
 
 def save_npy(run_dir: Path, name: str, array: np.ndarray) -> None:
@@ -23,15 +26,15 @@ def save_npz(run_dir: Path, name: str, matrix: sp.spmatrix) -> None:
 
 
 def save_pickle(run_dir: Path, name: str, obj: Any) -> None:
-    opener = gzip.open if name.endswith(".gz") else open
-    with opener(run_dir / name, "wb") as fh:
+    path = run_dir / name
+    with gzip.open(path, "wb", compresslevel=GZIP_LEVEL) if name.endswith(".gz") else open(path, "wb") as fh:
         pickle.dump(obj, fh, protocol=PICKLE_PROTOCOL)
 
 
 def save_json(run_dir: Path, name: str, obj: Any) -> None:
     text = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, default=_default)
     if name.endswith(".gz"):
-        with gzip.open(run_dir / name, "wt", encoding="utf-8") as fh:
+        with gzip.open(run_dir / name, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as fh:
             fh.write(text)
     else:
         (run_dir / name).write_text(text, encoding="utf-8")

@@ -1,0 +1,69 @@
+"""Training on the demo warehouse: early stopping, verified artifacts, planted kits found by pairs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.loader import load_run
+from reco_core.artifacts.store import current_run
+from reco_core.artifacts.verify import verify_run
+from reco_core.columns import ANY_PROFESSION
+
+KIT_THRESHOLD = 0.8  # share of planted kits whose items find a kit sibling in their pair top-10
+
+
+def test_run_is_named_promoted_and_verifies(trained_demo):
+    assert L.RUN_NAME_RE.match(trained_demo.run.name) and trained_demo.run.name.endswith("_demo")
+    assert current_run(trained_demo.root) == trained_demo.run.resolve()
+    report = verify_run(trained_demo.run)
+    assert report.ok, report.problems
+    assert not [p for p in trained_demo.root.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_early_stopping_keeps_the_best_epoch(trained_demo):
+    params = json.loads((trained_demo.run / L.PARAMS).read_text())
+    history = params["history"]
+    assert params["stopped_early"] is True
+    assert len(history) < 60
+    best = max(history, key=lambda h: (h["val_hit@10"], -h["epoch"]))
+    assert params["best_epoch"] == best["epoch"]
+    # stopped exactly `patience` epochs after the best one
+    assert len(history) == params["best_epoch"] + 2
+    assert params["best_val_hit@10"] > 0.1
+    assert all(h["seconds"] > 0 for h in history)
+
+
+def test_params_and_versions_record_flags_inputs_and_history(trained_demo):
+    params = json.loads((trained_demo.run / L.PARAMS).read_text())
+    versions = json.loads((trained_demo.run / L.VERSIONS).read_text())
+    assert params["flags"]["no_components"] == 64 and params["flags"]["loss"] == "warp"
+    assert set(versions["inputs"]) == {"ventes", "details", "pairs"}
+    assert len(versions["inputs"]["ventes"]["sha256"]) == 64
+    assert versions["libraries"]["rectools-lightfm"]
+    assert set(params["timings"]) >= {"read_inputs", "lightfm", "pairs", "write"}
+
+
+def test_planted_kits_are_found_in_pair_top10(trained_demo):
+    run = load_run(trained_demo.run)
+    found = 0
+    for kit in trained_demo.kits:
+        members = [run.item_index[p] for p in kit.product_ids if p in run.item_index]
+        hits = 0
+        for i in members:
+            top = set(run.pairs[ANY_PROFESSION].row(i)[0][:10].tolist())
+            hits += bool(top & (set(members) - {i}))
+        found += hits >= len(members) / 2
+    share = found / len(trained_demo.kits)
+    assert share >= KIT_THRESHOLD, f"only {share:.0%} of kits found"
+
+
+def test_embeddings_and_popularities_are_consistent(trained_demo):
+    run = load_run(trained_demo.run)
+    norms = np.linalg.norm(run.item_emb_norm, axis=1)
+    assert np.allclose(norms[norms > 0], 1, atol=1e-4)
+    assert run.train_pop.max() == 1.0
+    assert np.allclose(run.pop_by_prof_norm.max(axis=1), 1.0)
+    assert run.professions == tuple(sorted(run.professions))
