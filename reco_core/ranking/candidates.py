@@ -1,0 +1,166 @@
+"""The candidate pool of a request, and the pair signals accumulated on it.
+
+Pool = for each basket item, the heads of its pair rows (each profession of the mix: TOP_PAIRS
+entries, forward and reverse; "ANY": round(TOP_PAIRS x TOP_PAIRS_ANY_FRAC) entries, forward and
+reverse) + the TOP_POPP most popular items of each profession of the mix + the TOP_POPG most
+popular items overall, minus the basket. A pool smaller than asked (`min_size`: tiny catalogue,
+zero pool sizes) is topped up from the global popularity order, so that k items can be returned.
+
+TOP_PAIRS_TOTAL caps the entries one pair table gives for the whole basket (a row then gives at
+most ceil(TOP_PAIRS_TOTAL / basket size)): without it a 30-item basket reads ~100k entries and
+pools tens of thousands of candidates, each costing an embedding gather, for entries deep in
+long rows whose score, averaged over 30 items, is negligible. Baskets of up to 2 items read
+their rows whole at the default (1000; rows hold at most --pair-topk = 500 entries).
+
+The pair signals are sums over exactly those rows, so they are accumulated while the pool is
+built: candidates are mapped to a compact id space (their rank in the sorted pool, not arrays of
+n_items per signal) and each table's entries are summed with np.bincount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reco_core.artifacts.run import CsrPairs
+from reco_core.ranking.index import RankerIndex
+from reco_core.ranking.params import BasketParams
+from reco_core.ranking.profession_mix import ProfessionMix
+
+# rows of CandidatePool.pair_parts
+PAIR, PAIR_ANY, REVERSE = 0, 1, 2
+
+
+@dataclass(frozen=True, eq=False)
+class CandidatePool:
+    items: np.ndarray  # int64 [n]: item indices, ascending, never a basket item
+    pair_parts: np.ndarray  # float64 [3, n]: weighted PAIR, PAIR_ANY and REVERSE contributions
+    links: np.ndarray  # int64 [n]: how many distinct basket items link the candidate by pairs
+    link_bits: np.ndarray  # uint64 [ceil(n_basket / 64), n]: bit b set = basket item b links it
+    n_basket: int
+    from_popp: np.ndarray  # bool [n]: among the popular items of a profession of the mix
+    from_popg: np.ndarray  # bool [n]: among the globally popular items (or the top-up)
+
+    def linked_by(self, position: int) -> list[int]:
+        """Basket positions (ascending) whose pair rows list the candidate at `position`."""
+        words = self.link_bits[:, position].tolist()
+        return [b for b in range(self.n_basket) if words[b // 64] >> (b % 64) & 1]
+
+    def coverage(self) -> np.ndarray:
+        """(links - 1) / (n_basket - 1): 0 when linked to at most one basket item, 1 to all."""
+        if self.n_basket < 2:
+            return np.zeros(len(self.items))
+        return np.maximum(self.links - 1, 0) / (self.n_basket - 1)
+
+
+def build_pool(
+    index: RankerIndex, basket: np.ndarray, mix: ProfessionMix, params: BasketParams, min_size: int
+) -> CandidatePool:
+    """The pool of a basket (item indices; may be empty) scored for `mix`."""
+    n_basket = len(basket)
+    tables = _pair_tables(index, mix, params, n_basket)
+    reads = [_read_rows(table, basket, take) for table, take, _, _ in tables]
+    entry_items = _concat([items for items, _, _ in reads], np.int32)
+
+    popp = _concat([index.popp_top[p][: params.TOP_POPP] for p in mix.positions], np.int64)
+    popg = index.pop_order[: params.TOP_POPG]
+    member = np.zeros(index.n_items, dtype=bool)
+    member[entry_items] = True
+    member[popp] = True
+    member[popg] = True
+    member[basket] = False
+    items = np.flatnonzero(member)
+    if len(items) < min_size:
+        extra = _top_up(index, member, basket, min_size - len(items))
+        member[extra] = True
+        popg = np.concatenate([popg, extra])
+        items = np.flatnonzero(member)
+
+    n = len(items)
+    position = np.empty(index.n_items, dtype=np.int32)  # only read at pool and basket items
+    position[items] = np.arange(n, dtype=np.int32)
+    position[basket] = n  # entries naming a basket item land in an extra bin, dropped
+    local = position[entry_items]
+    sums = np.zeros((3, n + 1))
+    start = 0
+    for (_, _, signal, factor), (_, scores, _) in zip(tables, reads, strict=True):
+        stop = start + len(scores)
+        sums[signal] += factor * np.bincount(local[start:stop], weights=scores, minlength=n + 1)
+        start = stop
+    rows = np.tile(np.arange(n_basket), len(reads))
+    entry_basket = np.repeat(rows, _concat([lens for _, _, lens in reads], np.int64))
+    link_bits = _link_bits(local, entry_basket, n_basket, n + 1)[:, :n]
+    return CandidatePool(
+        items=items,
+        pair_parts=sums[:, :n],
+        links=np.bitwise_count(link_bits).sum(axis=0, dtype=np.int64),
+        link_bits=link_bits,
+        n_basket=n_basket,
+        from_popp=_flags(position, member, popp, n),
+        from_popg=_flags(position, member, popg, n),
+    )
+
+
+def _pair_tables(
+    index: RankerIndex, mix: ProfessionMix, params: BasketParams, n_basket: int
+) -> list[tuple[CsrPairs, int, int, float]]:
+    """(table, entries read per row, signal, weight of an entry) of every pair table read.
+
+    An entry's weight is its share of the weighted score: W_PAIR x mix weight (x PAIR_ANY_WEIGHT
+    for ANY, x PAIR_REV_WEIGHT for reverse) / basket size, the mean over basket items. A row gives
+    its first TOP_PAIRS entries (ANY: round(TOP_PAIRS x TOP_PAIRS_ANY_FRAC)), and no table more
+    than TOP_PAIRS_TOTAL entries for the whole basket.
+    """
+    if n_basket == 0:
+        return []
+    budget = -(-params.TOP_PAIRS_TOTAL // n_basket) if params.TOP_PAIRS_TOTAL else params.TOP_PAIRS
+    take, take_any = min(params.TOP_PAIRS, budget), min(params.top_pairs_any, budget)
+    unit = params.W_PAIR / n_basket
+    rev, any_ = params.PAIR_REV_WEIGHT, index.any_position
+    tables = []
+    for position, weight in zip(mix.positions.tolist(), mix.weights.tolist(), strict=True):
+        tables.append((index.pairs[position], take, PAIR, unit * weight))
+        tables.append((index.pairs_rev[position], take, REVERSE, unit * weight * rev))
+    unit_any = unit * params.PAIR_ANY_WEIGHT
+    tables.append((index.pairs[any_], take_any, PAIR_ANY, unit_any))
+    tables.append((index.pairs_rev[any_], take_any, REVERSE, unit_any * rev))
+    return [t for t in tables if t[0] is not None and t[1] > 0]
+
+
+def _read_rows(table: CsrPairs, rows: np.ndarray, take: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first `take` entries of each row, concatenated: (items, scores, entries per row)."""
+    starts = table.indptr[rows]
+    lens = np.minimum(table.indptr[rows + 1] - starts, take)
+    flat = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
+    return table.indices[flat], table.scores[flat], lens
+
+
+def _top_up(index: RankerIndex, member: np.ndarray, basket: np.ndarray, count: int) -> np.ndarray:
+    """The `count` most popular items that are neither in the pool nor in the basket."""
+    taken = member.copy()
+    taken[basket] = True
+    return index.pop_order[~taken[index.pop_order]][:count]
+
+
+def _link_bits(local: np.ndarray, basket_position: np.ndarray, n_basket: int, n: int) -> np.ndarray:
+    """One bit per (candidate, basket item) linked by at least one pair entry.
+
+    A bitset rather than np.unique of (candidate, basket item) keys: an OR per entry is linear,
+    and a candidate listed by several tables of the same basket item still counts once.
+    """
+    bits = np.zeros(((n_basket + 63) // 64, n), dtype=np.uint64)
+    shift = (basket_position % 64).astype(np.uint64)
+    np.bitwise_or.at(bits, (basket_position // 64, local), np.left_shift(np.uint64(1), shift))
+    return bits
+
+
+def _flags(position: np.ndarray, member: np.ndarray, items: np.ndarray, n: int) -> np.ndarray:
+    """Pool flags of the `items` that made it into the pool (of `n` candidates)."""
+    flags = np.zeros(n, dtype=bool)
+    flags[position[items[member[items]]]] = True
+    return flags
+
+
+def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype)

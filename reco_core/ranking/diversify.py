@@ -1,0 +1,158 @@
+"""From scored candidates to the k recommended: gamme cap, MMR, pair quota, fill.
+
+Order of operations: (1) on the SHORTLIST best candidates, pick k greedily - by MMR when
+DIVERSIFY=1, else by score - never taking more than CAP_PER_GAMME items of one gamme (gamme -1
+= unknown is not capped; 0 = no cap); (2) if fewer than k were picked (the cap or a small pool),
+fill with the next candidates by score under the cap, then regardless of it, so that k items
+come back whenever the pool has them; (3) enforce PAIR_QUOTA by replacing the lowest-ranked
+items not linked by pairs with the best pair-linked ones the cap allows. The cap wins over the
+quota: a pair-linked item whose gamme is full is not available.
+
+MMR runs on a shortlist only: its greedy loop is O(k x shortlist), and candidates beyond the
+best few hundred by score never win against the relevance term anyway.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reco_core.ranking.order import top_order
+from reco_core.ranking.params import BasketParams
+
+MMR_SHORTLIST = 300
+
+
+def shortlist_size(k: int) -> int:
+    return max(MMR_SHORTLIST, 3 * k)
+
+
+def choose(
+    items: np.ndarray,
+    scores: np.ndarray,
+    pair_linked: np.ndarray,
+    gamme: np.ndarray,
+    emb: np.ndarray,
+    k: int,
+    params: BasketParams,
+) -> np.ndarray:
+    """Pool positions of the result, in result order: min(k, pool size) of them.
+
+    `items`, `scores`, `pair_linked` are per pool position; `gamme`, `emb` per item index.
+    """
+    cap = params.CAP_PER_GAMME
+    shortlist = top_order(scores, shortlist_size(k))
+    gammes = gamme[items[shortlist]]
+    if params.DIVERSIFY:
+        picked = mmr(scores[shortlist], emb[items[shortlist]], gammes, k, params.MMR_LAMBDA, cap)
+    else:
+        picked = capped_prefix(gammes, cap, k)
+    chosen = shortlist[picked]
+    if len(chosen) < min(k, len(items)):
+        chosen = _fill(chosen, items, scores, gamme, k, cap)
+    return apply_quota(chosen, items, scores, pair_linked, gamme, params.PAIR_QUOTA, cap)
+
+
+def mmr(
+    relevance: np.ndarray, emb: np.ndarray, gammes: np.ndarray, k: int, lam: float, cap: int
+) -> np.ndarray:
+    """Greedy maximal marginal relevance under the gamme cap; positions in pick order.
+
+    Each step takes argmax of lam x relevance - (1 - lam) x (max cosine to the items already
+    taken), relevance min-max normalised over the candidates. Cosines are clipped at 0: an item
+    unrelated to the ones taken is not penalised, but not rewarded for being opposite either
+    (which would favour noise over relevant items). Ties go to the lower position, i.e. the
+    better score, the candidates being sorted by score.
+    """
+    if len(relevance) == 0:
+        return np.empty(0, dtype=np.int64)
+    span = float(np.ptp(relevance))
+    rel = (relevance - relevance.min()) / span if span > 0 else np.zeros(len(relevance))
+    max_sim = np.zeros(len(rel))
+    open_ = np.ones(len(rel), dtype=bool)
+    counts: dict[int, int] = {}
+    picked: list[int] = []
+    while len(picked) < k and open_.any():
+        gain = np.where(open_, lam * rel - (1.0 - lam) * max_sim, -np.inf)
+        best = int(np.argmax(gain))
+        picked.append(best)
+        open_[best] = False
+        g = int(gammes[best])
+        if cap and g >= 0:
+            counts[g] = counts.get(g, 0) + 1
+            if counts[g] >= cap:
+                open_[gammes == g] = False
+        np.maximum(max_sim, emb @ emb[best], out=max_sim)
+    return np.array(picked, dtype=np.int64)
+
+
+def capped_prefix(gammes: np.ndarray, cap: int, need: int, taken: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the first `need` items, in order, that fit the cap given the gammes of the
+    items already `taken`."""
+    if cap == 0:
+        return np.arange(min(need, len(gammes)))
+    rank = _rank_within(gammes)
+    if taken is not None and len(taken):
+        values, counts = np.unique(taken, return_counts=True)
+        at = np.minimum(np.searchsorted(values, gammes), len(values) - 1)
+        rank += np.where(values[at] == gammes, counts[at], 0)
+    return np.flatnonzero((gammes < 0) | (rank < cap))[:need]
+
+
+def apply_quota(
+    chosen: np.ndarray,
+    items: np.ndarray,
+    scores: np.ndarray,
+    pair_linked: np.ndarray,
+    gamme: np.ndarray,
+    quota: int,
+    cap: int,
+) -> np.ndarray:
+    """`chosen` with at least min(quota, pair-linked candidates, len(chosen)) pair-linked items:
+    the lowest-ranked other items are replaced by the best pair-linked ones the cap allows, which
+    take the freed slots in score order."""
+    target = min(quota, int(pair_linked.sum()), len(chosen))
+    if int(pair_linked[chosen].sum()) >= target:
+        return chosen
+    chosen = chosen.copy()
+    slots: list[int] = []
+    candidates = np.flatnonzero(pair_linked)
+    candidate_gammes = gamme[items[candidates]]
+    while int(pair_linked[chosen].sum()) < target:
+        slot = int(np.flatnonzero(~pair_linked[chosen])[-1])
+        kept = np.delete(chosen, slot)
+        ok = ~np.isin(candidates, kept)
+        if cap:
+            kept_gammes = gamme[items[kept]]
+            values, counts = np.unique(kept_gammes[kept_gammes >= 0], return_counts=True)
+            ok &= ~np.isin(candidate_gammes, values[counts >= cap])
+        if not ok.any():
+            break
+        chosen[slot] = candidates[ok][np.argmax(scores[candidates[ok]])]
+        slots.append(slot)
+    slots.sort()
+    newcomers = chosen[slots]
+    chosen[slots] = newcomers[np.argsort(-scores[newcomers], kind="stable")]
+    return chosen
+
+
+def _fill(
+    chosen: np.ndarray, items: np.ndarray, scores: np.ndarray, gamme: np.ndarray, k: int, cap: int
+) -> np.ndarray:
+    """Top `chosen` up to k with the best remaining candidates: under the cap first, then not."""
+    rest = top_order(scores, len(scores))
+    rest = rest[~np.isin(rest, chosen)]
+    more = rest[capped_prefix(gamme[items[rest]], cap, k - len(chosen), taken=gamme[items[chosen]])]
+    chosen = np.concatenate([chosen, more])
+    rest = rest[~np.isin(rest, more)]
+    return np.concatenate([chosen, rest[: k - len(chosen)]])
+
+
+def _rank_within(values: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions hold the same value."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(values)]))
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.arange(len(values)) - run_start
+    return rank

@@ -1,0 +1,98 @@
+"""Per-run precomputation for the ranker, done once when a run is loaded.
+
+A request must not pay for anything that depends only on the run: profession centroids (for
+the profession auto-detection), the global popularity order (pool and fill), the unpadded
+popular items of each profession, and positional access to the pair indexes. The embeddings and
+pair tables stay plain read-only views of the run's (memory-mapped) arrays, not copies: API
+workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead. The
+one copy is `item_stats` (17 MB at 300k products, 12 professions): the popularities and the MDD
+flag laid out per item, because gathering them per candidate from separate arrays costs one
+cache miss per array (one per profession of the mix, plus the MDD flag) instead of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from reco_core.artifacts.run import CsrPairs, RunArtifacts
+from reco_core.columns import ANY_PROFESSION
+
+
+@dataclass(frozen=True, eq=False)
+class RankerIndex:
+    """What `recommend` reads. Pair tables are by profession position; position
+    `any_position` (= number of professions) is the "ANY" table. None = no table in the run."""
+
+    run: RunArtifacts
+    professions: tuple[str, ...]
+    prof_position: Mapping[str, int]
+    emb: np.ndarray  # float32 [n_items, d], L2-normalised rows
+    prof_centroids: np.ndarray  # float32 [n_prof, d], L2-normalised (zero row: no sales)
+    pairs: tuple[CsrPairs | None, ...]  # [n_prof + 1]
+    pairs_rev: tuple[CsrPairs | None, ...]  # [n_prof + 1]
+    pop_order: np.ndarray  # int64 [n_items]: item indices by global popularity desc, ties by index
+    popp_top: tuple[np.ndarray, ...]  # per profession: its most popular items, padding removed
+    # float32 [n_items, n_prof + 2]: popularity in each profession, global popularity, MDD flag.
+    # One row per item so that scoring a candidate reads one cache line, not one per array.
+    item_stats: np.ndarray
+    gamme: np.ndarray  # int64 [n_items], -1 = unknown
+
+    @classmethod
+    def build(cls, run: RunArtifacts) -> RankerIndex:
+        emb = np.asarray(run.item_emb_norm, dtype=np.float32)
+        pop_by_prof = np.asarray(run.pop_by_prof_norm, dtype=np.float32)
+        train_pop = np.asarray(run.train_pop, dtype=np.float32)
+        top = np.asarray(run.top_popp_by_prof)
+        names = (*run.professions, ANY_PROFESSION)
+        item_stats = np.column_stack([pop_by_prof.T, train_pop, np.asarray(run.item_is_pl) == 1])
+        item_stats = np.ascontiguousarray(item_stats, dtype=np.float32)
+        item_stats.setflags(write=False)
+        pop_order = np.argsort(-train_pop, kind="stable")
+        pop_order.setflags(write=False)
+        centroids = profession_centroids(emb, pop_by_prof)
+        centroids.setflags(write=False)
+        return cls(
+            run=run,
+            professions=run.professions,
+            prof_position={name: i for i, name in enumerate(run.professions)},
+            emb=emb,
+            prof_centroids=centroids,
+            pairs=tuple(run.pairs.get(name) for name in names),
+            pairs_rev=tuple(run.pairs_rev.get(name) for name in names),
+            pop_order=pop_order,
+            popp_top=tuple(row[row >= 0].astype(np.int64) for row in top),
+            item_stats=item_stats,
+            gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
+        )
+
+    @property
+    def n_items(self) -> int:
+        return len(self.emb)
+
+    @property
+    def any_position(self) -> int:
+        return len(self.professions)
+
+    @property
+    def popg_column(self) -> int:
+        """Column of item_stats holding the global popularity (the next one: the MDD flag)."""
+        return len(self.professions)
+
+    @property
+    def pl_column(self) -> int:
+        return len(self.professions) + 1
+
+
+def profession_centroids(emb: np.ndarray, pop_by_prof: np.ndarray) -> np.ndarray:
+    """L2-normalised popularity-weighted mean embedding of each profession's items.
+
+    Weighting by the profession's popularity makes the centroid point at what the trade
+    actually buys; normalising makes a cosine with a basket centroid a plain dot product.
+    A profession without sales keeps a zero centroid (cosine 0 with every basket).
+    """
+    sums = pop_by_prof @ emb
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.where(norms == 0, 1.0, norms)).astype(np.float32)

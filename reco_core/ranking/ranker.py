@@ -1,0 +1,148 @@
+"""`recommend`: the one entry point of the API and of the offline evaluation.
+
+It validates the request, then chains pure functions: basket -> profession mix -> candidate
+pool -> signal rows -> selection -> explained items. Nothing is cached or mutated between calls,
+so concurrent requests on one RankerIndex are safe.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable
+
+import numpy as np
+
+from reco_core.errors import RecoError
+from reco_core.ranking.candidates import CandidatePool, build_pool
+from reco_core.ranking.diversify import choose, shortlist_size
+from reco_core.ranking.index import RankerIndex
+from reco_core.ranking.params import BasketParams
+from reco_core.ranking.profession_mix import ProfessionMix, basket_centroid, detect_mix
+from reco_core.ranking.profiles import Profile
+from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, ScoreBreakdown
+from reco_core.ranking.scoring import EMB, Scores, score_pool, score_popularity
+
+K_MAX = 1000
+
+
+def recommend(
+    index: RankerIndex,
+    params: Profile | BasketParams,
+    profession: str | None,
+    product_ids: Iterable[int],
+    k: int,
+) -> Recommendation:
+    """The k products that best complete a basket.
+
+    `params`: a profile (its bucket is chosen by the number of known basket items) or one
+    parameter set. `profession`: None, "" or a name the run does not know -> detected from the
+    basket. Unknown product ids are ignored and reported; with no known item left, the answer is
+    the popularity of the profession (or global popularity) and says so in `fallback`.
+    Raises RecoError for an invalid k or a product id that is not an integer.
+    """
+    k = _check_k(k)
+    basket_ids, unknown_ids = _split_basket(index, product_ids)
+    basket = np.array([index.run.item_index[pid] for pid in basket_ids], dtype=np.int64)
+    profile = params if isinstance(params, Profile) else Profile.fixed(params)
+    bucket, p = profile.for_size(len(basket))
+    position, unknown_profession = _profession(index, profession)
+
+    if len(basket):
+        fallback: Fallback | None = None
+        mix, pool, scores = _score_basket(index, basket, position, p, k)
+    else:
+        fallback = "global_popularity" if position is None else "profession_popularity"
+        mix, pool, scores = _score_popularity(index, position, p, k)
+    chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, k, p)
+    return Recommendation(
+        items=tuple(_item(index, pool, scores, int(c), basket_ids) for c in chosen),
+        basket=basket_ids,
+        unknown_product_ids=unknown_ids,
+        profession=None if position is None else index.professions[position],
+        unknown_profession=unknown_profession,
+        profession_mix=mix.named(index.professions),
+        fallback=fallback,
+        bucket=bucket,
+        params=p,
+    )
+
+
+def _score_basket(
+    index: RankerIndex, basket: np.ndarray, position: int | None, p: BasketParams, k: int
+) -> tuple[ProfessionMix, CandidatePool, Scores]:
+    centroid = basket_centroid(index.emb, basket)
+    if position is not None:
+        mix = ProfessionMix.single(position)
+    elif centroid is None:
+        mix = ProfessionMix.empty()
+    else:
+        mix = detect_mix(
+            index.prof_centroids,
+            centroid,
+            topk=p.PROFMIX_TOPK,
+            temp=p.PROFMIX_TEMP,
+            minmass=p.PROFMIX_MINMASS,
+        )
+    pool = build_pool(index, basket, mix, p, shortlist_size(k))
+    pl_share = float(index.item_stats[basket, index.pl_column].mean())
+    return mix, pool, score_pool(index, pool, centroid, mix, pl_share, p)
+
+
+def _score_popularity(
+    index: RankerIndex, position: int | None, p: BasketParams, k: int
+) -> tuple[ProfessionMix, CandidatePool, Scores]:
+    """No usable basket: the popular items of the profession, or of everyone."""
+    mix = ProfessionMix.empty() if position is None else ProfessionMix.single(position)
+    pool = build_pool(index, np.empty(0, np.int64), mix, p, shortlist_size(k))
+    return mix, pool, score_popularity(index, pool, position)
+
+
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= K_MAX:
+        raise RecoError(f"k must be an integer from 1 to {K_MAX}, got {k!r}")
+    return int(k)
+
+
+def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(known, unknown) product ids, each deduplicated in request order."""
+    known: dict[int, None] = {}
+    unknown: dict[int, None] = {}
+    for raw in product_ids:
+        if isinstance(raw, bool):
+            raise RecoError(f"product ids must be integers, got {raw!r}")
+        try:
+            pid = operator.index(raw)
+        except TypeError:
+            raise RecoError(f"product ids must be integers, got {raw!r}") from None
+        (known if pid in index.run.item_index else unknown)[pid] = None
+    return tuple(known), tuple(unknown)
+
+
+def _profession(index: RankerIndex, profession: str | None) -> tuple[int | None, str | None]:
+    """(position of the explicit profession or None, the name when the run does not know it)."""
+    name = (profession or "").strip()
+    if not name:
+        return None, None
+    if name in index.prof_position:
+        return index.prof_position[name], None
+    return None, name
+
+
+def _item(
+    index: RankerIndex,
+    pool: CandidatePool,
+    scores: Scores,
+    position: int,
+    basket_ids: tuple[int, ...],
+) -> RecommendedItem:
+    contributions = scores.contributions(position)
+    sources: list[int | str] = [basket_ids[b] for b in pool.linked_by(position)]
+    sources += [name for name, flag in (("popp", pool.from_popp), ("popg", pool.from_popg)) if flag[position]]
+    if contributions[EMB] > 0 and contributions[EMB] == max(contributions):
+        sources.append("emb")
+    return RecommendedItem(
+        product_id=int(index.run.item_ids[pool.items[position]]),
+        score=float(scores.total[position]),
+        breakdown=ScoreBreakdown(*contributions),
+        sources=tuple(sources),
+    )
