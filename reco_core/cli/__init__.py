@@ -21,6 +21,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo_warehouse",
     "data",
     "import_baskets",
+    "train",
+    "precompute",
+    "verify_artifacts",
+    "promote",
+    "rollback",
+    "cleanup",
 )
 
 
