@@ -13,10 +13,23 @@ ARTIFACT_ROOT ?= artifacts
 HOLDOUT_DAYS ?= 30
 PORT ?= 8080
 HOST ?= 127.0.0.1
+WORKERS ?= 1
+SERVE_PID := $(VAR)/serve.pid
+# uvicorn kills a worker that misses its 5 s health check; loading a large run holds the GIL for
+# seconds at a time (docs/serving.md, "Several workers"), so allow a minute.
+SERVE_CMD = $(BIN)/python -m uvicorn serving.app:app --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+  --timeout-worker-healthcheck 60
 SEED ?= 42
 PYTEST_ARGS ?=
+TRAIN_FLAGS ?= --make-current-symlink
+# Airflow: every setting is in scripts/airflow-env.sh (docs/airflow.md); this points it at the paths
+# above, and at WAREHOUSE_URL when it is given on the command line or in the environment.
+DEMO_CONF ?= {}
+AIRFLOW_ENV = RECO_VAR='$(abspath $(VAR))' RECO_ARTIFACT_ROOT='$(abspath $(ARTIFACT_ROOT))' \
+  RECO_DATA_DIR='$(abspath $(DATA_DIR))' $(if $(filter file,$(origin WAREHOUSE_URL)),, \
+  AIRFLOW_CONN_RECO_WAREHOUSE='{"conn_type":"generic","extra":{"sqlalchemy_url":"$(WAREHOUSE_URL)"}}')
 
-.PHONY: help setup test lint data train verify_artifacts eval serve stop demo demo-warehouse clean
+.PHONY: help setup test lint data train verify_artifacts eval serve serve-fg stop demo demo-warehouse airflow clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -45,23 +58,55 @@ demo-warehouse: $(STAMP) ## generate the demo BTP warehouse (SQLite under var/ b
 data: $(STAMP) ## extract the three Parquet files (+ holdout) from the warehouse into DATA_DIR
 	$(BIN)/reco data --warehouse-url '$(WAREHOUSE_URL)' --dir_data $(DATA_DIR) --holdout-days $(HOLDOUT_DAYS)
 
-train: $(STAMP) ## train LightFM + pairs and write a run under ARTIFACT_ROOT
-	@echo "make train: not yet available (issue 'Training pipeline and artifact store')"; exit 2
+train: $(STAMP) ## train LightFM + pairs into a new run under ARTIFACT_ROOT, then verify it (TRAIN_FLAGS= more flags)
+	run=$$($(BIN)/reco train --ventes $(DATA_DIR)/df_ventes_grouped.parquet \
+	  --details $(DATA_DIR)/df_details_produits.parquet --pairs $(DATA_DIR)/df_couple_produit.parquet \
+	  --artifact-root $(ARTIFACT_ROOT) $(TRAIN_FLAGS)) && $(BIN)/reco verify-artifacts "$$run"
 
 verify_artifacts: $(STAMP) ## verify a run (manifest checksums, shapes); RUN= a run or a root (default ARTIFACT_ROOT)
 	$(BIN)/reco verify-artifacts '$(or $(RUN),$(ARTIFACT_ROOT))'
 
-eval: $(STAMP) ## offline evaluation on the holdout, with baselines
-	@echo "make eval: not yet available (issue 'Offline evaluation')"; exit 2
+eval: $(STAMP) ## offline evaluation on the holdout, with baselines (docs/quality.md)
+	$(BIN)/reco eval --ventes $(DATA_DIR)/df_ventes_holdout.parquet --artifact-dir $(ARTIFACT_ROOT)
 
-serve: $(STAMP) ## serve the API on HOST:PORT
-	@echo "make serve: not yet available (issue 'Serving API')"; exit 2
+serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log in var/serve.log
+	@mkdir -p $(VAR)
+	@if [ -f $(SERVE_PID) ] && kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null; then \
+	  echo "already serving (pid $$(cat $(SERVE_PID))) on http://$(HOST):$(PORT); make stop first"; exit 1; fi
+	@ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" setsid $(SERVE_CMD) > $(VAR)/serve.log 2>&1 < /dev/null & \
+	  echo $$! > $(SERVE_PID)
+	@for i in $$(seq 1 240); do \
+	  kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null || { tail -n 20 $(VAR)/serve.log; rm -f $(SERVE_PID); \
+	    echo "make serve: the server exited (log: $(VAR)/serve.log)"; exit 1; }; \
+	  health=$$( (exec 3<>/dev/tcp/$(HOST)/$(PORT) && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 && cat <&3) \
+	    2>/dev/null | tail -n 1); \
+	  [ -n "$$health" ] && break; sleep 0.5; done; \
+	echo "serving on http://$(HOST):$(PORT) (docs: /docs), pid $$(cat $(SERVE_PID)), $(WORKERS) worker(s)," \
+	  "log $(VAR)/serve.log; /healthz: $${health:-no answer yet}"
 
-stop: ## stop what `make serve` / `make airflow` started
-	@echo "make stop: nothing to stop yet (no serving or Airflow target exists)"
+serve-fg: $(STAMP) ## serve the API in the foreground (Ctrl+C stops it)
+	ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" $(SERVE_CMD)
 
-demo: $(STAMP) ## the main job on the embedded default: demo warehouse -> extraction
-	$(MAKE) demo-warehouse data
+stop: ## stop what `make serve` and `make airflow` started (whole process groups: workers and tasks too)
+	@if [ ! -f $(SERVE_PID) ]; then echo "make stop: nothing runs (no $(SERVE_PID))"; exit 0; fi; \
+	pid=$$(cat $(SERVE_PID)); \
+	if ! kill -0 "$$pid" 2>/dev/null; then echo "make stop: nothing runs (stale pid $$pid)"; rm -f $(SERVE_PID); exit 0; fi; \
+	kill -TERM -- "-$$pid" 2>/dev/null || kill -TERM "$$pid"; \
+	for i in $$(seq 1 40); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.25; done; \
+	if kill -0 "$$pid" 2>/dev/null; then kill -KILL -- "-$$pid"; echo "stopped pid $$pid (killed after 10 s)"; \
+	else echo "stopped pid $$pid"; fi; \
+	rm -f $(SERVE_PID)
+	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh stop
+
+demo: $(STAMP) ## the main job: demo warehouse -> DAG reco_training (airflow dags test) -> serve the promoted run on PORT
+	$(MAKE) demo-warehouse
+	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh dags-test reco_training '$(DEMO_CONF)'
+	@$(BIN)/python -m plugins.reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
+	@echo "serving the promoted run on http://$(HOST):$(PORT) (docs: /docs); Ctrl+C stops it"
+	$(MAKE) serve-fg
+
+airflow: $(STAMP) ## start a local Airflow (UI/API on 127.0.0.1:8090, scheduler, dag-processor) with the demo config
+	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh start
 
 clean: ## remove generated data and artifacts (keeps .venv)
 	rm -rf $(VAR) $(ARTIFACT_ROOT)

@@ -4,6 +4,10 @@
     profile = get_profile(load_profiles(path), name)    # once per profile (re)load
     reco = recommend(index, profile, "PLAQUISTE" | None, [274426, 373353], k=10)
 
+The profession is given, or detected from the basket when None (docs: profession_mix.py), or
+NO_PROFESSION: scored for everyone, with the "ANY" pairs and the global popularity in place of a
+profession's (the offline evaluation's --mode none).
+
 Score of a candidate c for a basket A_1..A_n (n known items), profession mix {p: m_p}:
 
     pair      = W_PAIR x mean_i sum_p m_p s_p(A_i -> c)
@@ -41,11 +45,12 @@ diversify.py, the parameters and profiles in docs/profiles.md.
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams, params_from_env
 from reco_core.ranking.profiles import Profile, get_profile, load_profiles, parse_profiles, select_bucket
-from reco_core.ranking.ranker import K_MAX, recommend
+from reco_core.ranking.ranker import K_MAX, NO_PROFESSION, recommend
 from reco_core.ranking.result import Recommendation, RecommendedItem, ScoreBreakdown
 
 __all__ = [
     "K_MAX",
+    "NO_PROFESSION",
     "BasketParams",
     "Profile",
     "RankerIndex",

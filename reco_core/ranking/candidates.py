@@ -122,9 +122,10 @@ def _pair_tables(
     for position, weight in zip(mix.positions.tolist(), mix.weights.tolist(), strict=True):
         tables.append((index.pairs[position], take, PAIR, unit * weight))
         tables.append((index.pairs_rev[position], take, REVERSE, unit * weight * rev))
-    unit_any = unit * params.PAIR_ANY_WEIGHT
-    tables.append((index.pairs[any_], take_any, PAIR_ANY, unit_any))
-    tables.append((index.pairs_rev[any_], take_any, REVERSE, unit_any * rev))
+    if any_ not in mix.positions:  # a mix on everyone (NO_PROFESSION) already reads ANY in full
+        unit_any = unit * params.PAIR_ANY_WEIGHT
+        tables.append((index.pairs[any_], take_any, PAIR_ANY, unit_any))
+        tables.append((index.pairs_rev[any_], take_any, REVERSE, unit_any * rev))
     return [t for t in tables if t[0] is not None and t[1] > 0]
 
 

@@ -24,7 +24,12 @@ from reco_core.columns import ANY_PROFESSION
 @dataclass(frozen=True, eq=False)
 class RankerIndex:
     """What `recommend` reads. Pair tables are by profession position; position
-    `any_position` (= number of professions) is the "ANY" table. None = no table in the run."""
+    `any_position` (= number of professions) is the "ANY" table. None = no table in the run.
+
+    That position stands for everyone, in every per-profession structure: "ANY" pairs, the
+    global popularity (item_stats column `popg_column`, the same number) and the globally most
+    popular items (last entry of popp_top). So a mix on it scores a basket without profession
+    (ranking.NO_PROFESSION) with the same code as a mix of professions."""
 
     run: RunArtifacts
     professions: tuple[str, ...]
@@ -34,7 +39,7 @@ class RankerIndex:
     pairs: tuple[CsrPairs | None, ...]  # [n_prof + 1]
     pairs_rev: tuple[CsrPairs | None, ...]  # [n_prof + 1]
     pop_order: np.ndarray  # int64 [n_items]: item indices by global popularity desc, ties by index
-    popp_top: tuple[np.ndarray, ...]  # per profession: its most popular items, padding removed
+    popp_top: tuple[np.ndarray, ...]  # [n_prof + 1]: most popular items of each profession, then overall
     # float32 [n_items, n_prof + 2]: popularity in each profession, global popularity, MDD flag.
     # One row per item so that scoring a candidate reads one cache line, not one per array.
     item_stats: np.ndarray
@@ -63,7 +68,7 @@ class RankerIndex:
             pairs=tuple(run.pairs.get(name) for name in names),
             pairs_rev=tuple(run.pairs_rev.get(name) for name in names),
             pop_order=pop_order,
-            popp_top=tuple(row[row >= 0].astype(np.int64) for row in top),
+            popp_top=(*(row[row >= 0].astype(np.int64) for row in top), pop_order),
             item_stats=item_stats,
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
         )
@@ -75,6 +80,11 @@ class RankerIndex:
     @property
     def any_position(self) -> int:
         return len(self.professions)
+
+    @property
+    def position_names(self) -> tuple[str, ...]:
+        """Name of every position: the professions, then "ANY" (everyone)."""
+        return (*self.professions, ANY_PROFESSION)
 
     @property
     def popg_column(self) -> int:

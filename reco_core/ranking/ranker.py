@@ -7,8 +7,10 @@ so concurrent requests on one RankerIndex are safe.
 
 from __future__ import annotations
 
+import enum
 import operator
 from collections.abc import Iterable
+from typing import Final
 
 import numpy as np
 
@@ -25,10 +27,21 @@ from reco_core.ranking.scoring import EMB, Scores, score_pool, score_popularity
 K_MAX = 1000
 
 
+class NoProfession(enum.Enum):
+    NO_PROFESSION = "no profession"
+
+
+# `profession` value that scores a basket for everyone: no profession given and none detected.
+# The "ANY" pairs take the place of a profession's pairs (in full: there is no separate ANY term)
+# and the global popularity that of the profession's (weighted by W_POPP, pool TOP_POPP). It is
+# the offline evaluation's `--mode none`; an object, not a string, so no API request can send it.
+NO_PROFESSION: Final = NoProfession.NO_PROFESSION
+
+
 def recommend(
     index: RankerIndex,
     params: Profile | BasketParams,
-    profession: str | None,
+    profession: str | NoProfession | None,
     product_ids: Iterable[int],
     k: int,
 ) -> Recommendation:
@@ -36,8 +49,9 @@ def recommend(
 
     `params`: a profile (its bucket is chosen by the number of known basket items) or one
     parameter set. `profession`: None, "" or a name the run does not know -> detected from the
-    basket. Unknown product ids are ignored and reported; with no known item left, the answer is
-    the popularity of the profession (or global popularity) and says so in `fallback`.
+    basket; NO_PROFESSION -> scored for everyone (see NO_PROFESSION). Unknown product ids are
+    ignored and reported; with no known item left, the answer is the popularity of the profession
+    (or global popularity) and says so in `fallback`.
     Raises RecoError for an invalid k or a product id that is not an integer.
     """
     k = _check_k(k)
@@ -51,6 +65,8 @@ def recommend(
         fallback: Fallback | None = None
         mix, pool, scores = _score_basket(index, basket, position, p, k)
     else:
+        if position == index.any_position:  # everyone's popularity is the global one
+            position = None
         fallback = "global_popularity" if position is None else "profession_popularity"
         mix, pool, scores = _score_popularity(index, position, p, k)
     chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, k, p)
@@ -58,9 +74,9 @@ def recommend(
         items=tuple(_item(index, pool, scores, int(c), basket_ids) for c in chosen),
         basket=basket_ids,
         unknown_product_ids=unknown_ids,
-        profession=None if position is None else index.professions[position],
+        profession=None if position is None else index.position_names[position],
         unknown_profession=unknown_profession,
-        profession_mix=mix.named(index.professions),
+        profession_mix=mix.named(index.position_names),
         fallback=fallback,
         bucket=bucket,
         params=p,
@@ -118,8 +134,10 @@ def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[tuple
     return tuple(known), tuple(unknown)
 
 
-def _profession(index: RankerIndex, profession: str | None) -> tuple[int | None, str | None]:
+def _profession(index: RankerIndex, profession: str | NoProfession | None) -> tuple[int | None, str | None]:
     """(position of the explicit profession or None, the name when the run does not know it)."""
+    if profession is NO_PROFESSION:
+        return index.any_position, None
     name = (profession or "").strip()
     if not name:
         return None, None

@@ -48,7 +48,7 @@ class Recommendation:
     items: tuple[RecommendedItem, ...]
     basket: tuple[int, ...]  # known product ids used, duplicates collapsed, request order
     unknown_product_ids: tuple[int, ...]  # ignored: not items of the run
-    profession: str | None  # the explicit profession used; None when detected or absent
+    profession: str | None  # the explicit profession used, "ANY" for NO_PROFESSION; None when detected
     unknown_profession: str | None  # given but not a profession of the run: detection was used
     profession_mix: Mapping[str, float]  # professions weighting the profession signals, sum 1
     fallback: Fallback | None

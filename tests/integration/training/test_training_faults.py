@@ -21,10 +21,22 @@ from reco_core.errors import ArtifactError
 def test_sigkill_during_training_leaves_no_run(trained_demo, tmp_path, kill_after):
     root = tmp_path / "artifacts"
     cmd = [
-        sys.executable, "-m", "reco_core.cli", "train",
-        "--ventes", str(trained_demo.data_dir / C.VENTES_FILE),
-        "--details", str(trained_demo.data_dir / C.DETAILS_FILE),
-        "--artifact-root", str(root), "--epochs", "50", "--patience", "50", "--threads", "1",
+        sys.executable,
+        "-m",
+        "reco_core.cli",
+        "train",
+        "--ventes",
+        str(trained_demo.data_dir / C.VENTES_FILE),
+        "--details",
+        str(trained_demo.data_dir / C.DETAILS_FILE),
+        "--artifact-root",
+        str(root),
+        "--epochs",
+        "50",
+        "--patience",
+        "50",
+        "--threads",
+        "1",
     ]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:

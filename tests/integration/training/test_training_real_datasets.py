@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import pytest
+from helpers.datasets import dataset_params
 
 from reco_core import columns as C
 from reco_core.artifacts.loader import load_run
@@ -11,7 +12,6 @@ from reco_core.training.config import TrainConfig
 from reco_core.training.pipeline import train
 from reco_core.warehouse.extract import extract
 from reco_core.warehouse.importer import import_baskets
-from helpers.datasets import dataset_params
 
 
 @pytest.mark.slow

@@ -1,0 +1,347 @@
+"""Serving load bench: uvicorn with 2 workers on a 300k-product run, wrk as the load generator.
+
+1. Builds a synthetic 300k-product run on disk (bench/synthetic_run.py: the exact run format,
+   verified), or reuses one with --run.
+2. Serves it with 2 workers and runs wrk (a separate, efficient process; installed with apt-get
+   if missing) on POST /recommend_panier: baskets of 3 products drawn by popularity, k = 10,
+   expand, 32 connections. Prints requests/s, p50/p90/p99 and errors of two phases:
+   - saturated: each connection sends its next request as soon as it has an answer (closed
+     loop): the most the server can answer. By Little's law, mean latency = 32 / throughput:
+     this phase alone could only show p99 <= 25 ms above ~1300 requests/s;
+   - paced: each connection waits 32/rate s between requests (offered load ~ --rate, 500/s):
+     the latency clients see at the target rate.
+3. The paced phase with 10 /reload calls during it (each reloads and re-verifies the whole run
+   in one worker): zero errors expected.
+4. Memory of each worker, then of one worker alone: RSS, USS and PSS (psutil
+   memory_full_info; RSS counts shared pages once per process, PSS splits them).
+
+Targets on the 2-core reference machine: >= 500 requests/s, p99 <= 25 ms, zero errors, and
+total PSS of 2 workers <= 1.5 x that of one worker alone. The load generator shares the two
+cores with the server: check that nothing else runs (`uptime`) before trusting the figures.
+
+    .venv/bin/python bench/serving_load.py                                  # build + full bench
+    .venv/bin/python bench/serving_load.py --run var/bench/serving/run_...  # reuse a run
+    .venv/bin/python bench/serving_load.py --items 10000 --duration 10      # quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+from synthetic_run import write_synthetic_run
+
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.manifest import read_manifest
+from reco_core.artifacts.pickles import load_verified_pickle
+from reco_core.artifacts.verify import verify_run
+
+REPO = Path(__file__).resolve().parents[1]
+PORT = 8765
+N_BODIES = 2000
+
+WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+delay = function()
+  return %(delay_ms)d
+end
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, "/recommend_panier", nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "errors": [%%d, %%d, %%d, %%d, %%d], ' ..
+    '"p50": %%d, "p90": %%d, "p99": %%d, "max": %%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    label: str
+    requests: int
+    seconds: float
+    errors: tuple[int, ...]  # connect, read, write, timeout, non-2xx status
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def row(self) -> str:
+        return (
+            f"{self.label:<36} {self.rps:>9.0f} {self.p50:>7.2f} {self.p90:>7.2f} {self.p99:>7.2f} "
+            f"{self.max:>8.1f} {sum(self.errors):>7} {'/'.join(map(str, self.errors)):>11}"
+        )
+
+
+# --- set-up ------------------------------------------------------------------------------------
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    print("wrk is not installed: apt-get install -y wrk (Debian package)", flush=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return shutil.which("wrk") or sys.exit("wrk still not found after apt-get install")
+
+
+def the_run(args: argparse.Namespace) -> Path:
+    if args.run:
+        return Path(args.run).resolve()
+    root = Path(args.root)
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"building a synthetic run of {args.items} products under {root} ...", flush=True)
+    start = time.monotonic()
+    run_dir = write_synthetic_run(root, args.items)
+    report = verify_run(run_dir)
+    if not report.ok:
+        sys.exit(f"the synthetic run does not verify: {report.summary()}")
+    print(f"built and verified {run_dir} in {time.monotonic() - start:.0f} s (reuse it with --run)")
+    return run_dir.resolve()
+
+
+def basket_bodies(run_dir: Path, size: int, k: int, seed: int = 0) -> list[str]:
+    """Request bodies with baskets of `size` products drawn by popularity (people buy popular items)."""
+    mapping = load_verified_pickle(run_dir, L.MAPPING, read_manifest(run_dir))
+    item_ids = np.empty(len(mapping["item_id_map"]), np.int64)
+    item_ids[list(mapping["item_id_map"].values())] = list(mapping["item_id_map"].keys())
+    by_popularity = item_ids[np.argsort(-np.load(run_dir / L.TRAIN_POP), kind="stable")]
+    rng = np.random.default_rng(seed)
+    bodies = []
+    for _ in range(N_BODIES):
+        picks = np.unique((len(item_ids) * rng.random(4 * size) ** 3).astype(np.int64))[:size]
+        basket = by_popularity[picks].tolist()
+        bodies.append(json.dumps({"profession": None, "product_ids": basket, "k": k, "expand": True}))
+    return bodies
+
+
+# --- server ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def serving(
+    run_dir: Path, workers: int, admin_key: str, log: Path, access_log: bool
+) -> Iterator[psutil.Process]:
+    env = {**os.environ, "ARTIFACT_DIR": str(run_dir), "ADMIN_KEY": admin_key, "RECO_LOG_LEVEL": "WARNING"}
+    cmd = [sys.executable, "-m", "uvicorn", "serving.app:app", "--host", "127.0.0.1", "--port", str(PORT)]
+    cmd += ["--workers", str(workers), "--timeout-worker-healthcheck", "60"]  # as make serve
+    cmd += [] if access_log else ["--no-access-log"]
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        start = time.monotonic()
+        wait_ready(process, log)
+        print(f"{workers} worker(s) ready in {time.monotonic() - start:.0f} s", flush=True)
+        yield psutil.Process(process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_ready(process: subprocess.Popen, log: Path, timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"uvicorn exited; see {log}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.5)
+    sys.exit(f"not ready after {timeout:.0f} s; see {log}")
+
+
+def workers_of(master: psutil.Process) -> list[psutil.Process]:
+    """The uvicorn worker processes (the multiprocessing resource tracker is not one)."""
+    return [p for p in master.children() if "spawn_main" in " ".join(p.cmdline())] or [master]
+
+
+def pair_tables_mib(run: dict) -> float:
+    """Bytes of the pair indexes a worker holds: int32 index + float32 score per pair, int64 row
+    pointers per table; the reverse index has as many pairs as the forward one."""
+    tables = run["pairs_per_profession"]
+    forward = 8 * sum(tables.values()) + 8 * (run["items"] + 1) * len(tables)
+    return 2 * forward / 2**20
+
+
+def memory(processes: list[psutil.Process]) -> list[dict[str, float]]:
+    out = []
+    for p in processes:
+        m = p.memory_full_info()
+        out.append({"pid": p.pid, "rss": m.rss / 2**20, "uss": m.uss / 2**20, "pss": m.pss / 2**20})
+    return out
+
+
+# --- load --------------------------------------------------------------------------------------
+def wrk_script(path: Path, bodies: list[str], delay_ms: int) -> Path:
+    """A wrk script cycling through `bodies`; each connection waits `delay_ms` before each request."""
+    path.write_text(WRK_SCRIPT % {"bodies": ",\n".join(f"[[{b}]]" for b in bodies), "delay_ms": delay_ms})
+    return path
+
+
+def run_wrk(wrk: str, script: Path, seconds: float, connections: int, label: str) -> LoadResult:
+    cmd = [wrk, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s", "-s", str(script)]
+    out = subprocess.run(
+        [*cmd, f"http://127.0.0.1:{PORT}"], capture_output=True, text=True, check=True
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    r = json.loads(line.removeprefix("RESULT "))
+    return LoadResult(
+        label,
+        r["requests"],
+        r["duration_us"] / 1e6,
+        tuple(r["errors"]),
+        r["p50"] / 1e3,
+        r["p90"] / 1e3,
+        r["p99"] / 1e3,
+        r["max"] / 1e3,
+    )
+
+
+def reload_once(admin_key: str) -> tuple[int, float]:
+    start = time.monotonic()
+    response = httpx.post(
+        f"http://127.0.0.1:{PORT}/reload", json={}, headers={"X-Admin-Key": admin_key}, timeout=600
+    )
+    return response.status_code, time.monotonic() - start
+
+
+def reloads_during(
+    admin_key: str, n: int, seconds: float, results: list[tuple[int, float]]
+) -> threading.Thread:
+    """A thread posting `n` /reload calls spread over `seconds` (each waits for the previous one)."""
+
+    def loop() -> None:
+        start = time.monotonic()
+        for i in range(n):
+            time.sleep(max(0.0, start + (i + 1) * seconds / (n + 1) - time.monotonic()))
+            results.append(reload_once(admin_key))
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--run", help="reuse this run directory instead of building one")
+    parser.add_argument(
+        "--root", default=str(REPO / "var" / "bench" / "serving"), help="where to build the run"
+    )
+    parser.add_argument("--items", type=int, default=300_000)
+    parser.add_argument("--duration", type=float, default=30, help="seconds of each measured load phase")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--basket", type=int, default=3)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--reloads", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=500, help="offered requests/s of the paced phases")
+    parser.add_argument(
+        "--access-log", action="store_true", help="keep uvicorn's access log on (as make serve)"
+    )
+    args = parser.parse_args()
+
+    load1 = os.getloadavg()[0]
+    print(
+        f"load average {load1:.2f} on {os.cpu_count()} cores"
+        + (" - other jobs are running" if load1 > 1 else "")
+    )
+    wrk = ensure_wrk()
+    run_dir = the_run(args)
+    work = Path(tempfile.mkdtemp(prefix="serving-bench-"))
+    bodies = basket_bodies(run_dir, args.basket, args.k)
+    saturate = wrk_script(work / "saturate.lua", bodies, 0)
+    paced = wrk_script(work / "paced.lua", bodies, round(1000 * args.connections / args.rate))
+    admin_key = secrets.token_hex(16)
+    log = work / "uvicorn.log"
+    results: list[LoadResult] = []
+    reload_calls: list[tuple[int, float]] = []
+
+    c = args.connections
+    with serving(run_dir, 2, admin_key, log, args.access_log) as master:
+        run_wrk(wrk, saturate, 5, c, "warm-up")
+        results.append(run_wrk(wrk, saturate, args.duration, c, "2 workers, saturated"))
+        results.append(run_wrk(wrk, paced, args.duration, c, f"2 workers, paced ({args.rate}/s)"))
+        two = memory(workers_of(master))
+        pairs_mib = pair_tables_mib(httpx.get(f"http://127.0.0.1:{PORT}/version", timeout=10).json()["run"])
+        status, one_reload = reload_once(admin_key)
+        print(f"one /reload of the run: HTTP {status} in {one_reload:.1f} s", flush=True)
+        seconds = max(args.duration, 1.5 * args.reloads * one_reload)
+        thread = reloads_during(admin_key, args.reloads, seconds, reload_calls)
+        results.append(run_wrk(wrk, paced, seconds, c, f"2 workers, paced, {args.reloads} reloads"))
+        thread.join()
+        two_after = memory(workers_of(master))
+    with serving(run_dir, 1, admin_key, log, args.access_log) as master:
+        run_wrk(wrk, saturate, 5, c, "warm-up")
+        results.append(run_wrk(wrk, saturate, args.duration, c, "1 worker, saturated"))
+        one = memory(workers_of(master))
+
+    access = "on" if args.access_log else "off"
+    print(
+        f"\nrun {run_dir}, basket {args.basket}, k {args.k}, expand, {args.connections} connections, "
+        f"wrk -t2, access log {access}"
+    )
+    columns = ("req/s", 9), ("p50 ms", 7), ("p90 ms", 7), ("p99 ms", 7), ("max ms", 8), ("errors", 7)
+    print(f"{'phase':<36} " + " ".join(f"{name:>{width}}" for name, width in columns) + f" {'c/r/w/t/s':>11}")
+    for result in results:
+        print(result.row())
+    failed = [s for s, _ in reload_calls if s != 200]
+    durations = ", ".join(f"{d:.1f}" for _, d in reload_calls)
+    print(f"/reload calls: {len(reload_calls)}, failed {len(failed)}; seconds each: {durations}")
+    print(f"\n{'memory (MiB)':<36} {'RSS':>8} {'USS':>8} {'PSS':>8}")
+    for label, rows in (
+        ("2 workers, steady", two),
+        ("2 workers, after reloads", two_after),
+        ("1 worker alone", one),
+    ):
+        for row in rows:
+            name = f"{label} pid {row['pid']}"
+            print(f"{name:<36} {row['rss']:>8.0f} {row['uss']:>8.0f} {row['pss']:>8.0f}")
+    print(f"pair tables (forward + reverse, unpickled: private to each worker): {pairs_mib:.0f} MiB")
+    for kind in ("rss", "pss"):
+        ratio = sum(r[kind] for r in two) / one[0][kind]
+        print(f"total {kind.upper()} of 2 workers / 1 worker alone: {ratio:.2f} (target <= 1.5)")
+    deaths = log.read_text(errors="replace").count("died")
+    print(f"worker processes that died (uvicorn restarted them): {deaths}")
+    if deaths or any(sum(r.errors) for r in results):
+        print(f"uvicorn log kept: {log}")
+    else:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

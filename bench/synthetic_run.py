@@ -1,0 +1,173 @@
+"""Synthetic runs with the shapes of a real one: in memory (ranking bench) or on disk (serving bench).
+
+Shapes: 12 professions + ANY, 64-dim embeddings clustered by trade, Zipf-like popularity, pair
+rows of up to 500 entries - long for popular items, short in the tail - whose entries lean
+towards popular items (drawn with replacement: a row may repeat an item, which changes nothing
+for timing). Reverse tables reuse the forward table of another profession (same shape,
+different rows): in memory it halves the footprint without making requests cheaper; on disk
+pair_rev_idx.pkl holds them in full, as a trained run would.
+
+On disk, every file of the run contract is written with the trainer's own writers
+(reco_core.training.run_writer, pairs.to_index / to_raw) and the manifest last, so the run
+verifies and loads exactly like a trained one; only the model is untrained (a LightFM object
+initialised to the right shapes: serving never reads it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from lightfm import LightFM
+
+from reco_core import __version__
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.manifest import write_manifest
+from reco_core.artifacts.run import CsrPairs, RunArtifacts
+from reco_core.artifacts.store import new_run_name
+from reco_core.columns import ANY_PROFESSION
+from reco_core.fsutil import atomic_dir
+from reco_core.training.pairs import to_index, to_raw
+from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pickle
+
+N_PROF, DIM, MAX_ROW, TOP_POPP = 12, 64, 500, 3000
+N_UNIVERS, GAMMES_PER_UNIVERS = 12, 40
+N_BASKETS = 1000  # interactions/user features only need consistent shapes: serving never reads them
+
+
+def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
+    rng = np.random.default_rng(seed)
+    rank = rng.permutation(n_items)  # popularity rank of each item (0 = best seller)
+    by_rank = np.argsort(rank)
+    train_pop = ((1.0 + rank) ** -0.8).astype(np.float32)
+    home = rng.integers(0, N_PROF, n_items)
+    trades = _unit(rng.standard_normal((N_PROF, DIM)))
+    emb = _unit(0.8 * trades[home] + rng.standard_normal((n_items, DIM)) / np.sqrt(DIM)).astype(np.float32)
+    affinity = np.where(home[None, :] == np.arange(N_PROF)[:, None], 1.0, 0.1)
+    by_prof = train_pop[None, :] * affinity * rng.gamma(2.0, 0.5, (N_PROF, n_items))
+    pop_by_prof = (by_prof / by_prof.max(axis=1, keepdims=True)).astype(np.float32)
+    top_popp = np.argsort(-pop_by_prof, axis=1, kind="stable")[:, :TOP_POPP].astype(np.int32)
+    names = (*(f"METIER_{p:02d}" for p in range(N_PROF)), ANY_PROFESSION)
+    pairs = {
+        name: _pair_table(rng, rank, by_rank, scale=2.0 if name == ANY_PROFESSION else 1.0) for name in names
+    }
+    pairs_rev = {name: pairs[names[(i + 1) % len(names)]] for i, name in enumerate(names)}
+    item_ids = np.arange(1_000_000, 1_000_000 + n_items, dtype=np.int64)
+    gamme = rng.integers(0, N_UNIVERS * GAMMES_PER_UNIVERS, n_items).astype(np.int64)
+    gamme[rng.random(n_items) < 0.05] = -1
+    return RunArtifacts(
+        run_id=f"synthetic_{n_items}",
+        run_dir=Path("/nonexistent"),
+        item_ids=item_ids,
+        item_index={int(pid): i for i, pid in enumerate(item_ids.tolist())},
+        professions=names[:-1],
+        item_emb_norm=emb,
+        train_pop=train_pop / train_pop.max(),
+        pop_by_prof_norm=pop_by_prof,
+        top_popp_by_prof=top_popp,
+        item_to_gamme=gamme,
+        item_is_pl=(rng.random(n_items) < 0.15).astype(np.int8),
+        pairs=pairs,
+        pairs_rev=pairs_rev,
+        product_meta={},
+        params={},
+        versions={},
+    )
+
+
+def _pair_table(rng: np.random.Generator, rank: np.ndarray, by_rank: np.ndarray, scale: float) -> CsrPairs:
+    """Rows of min(500, ~500 x (2000 / (rank + 2000))^0.9) entries: 500 for the best sellers,
+    ~20 on average at 300k; entries drawn towards popular items; scores decreasing along a row."""
+    n = len(rank)
+    lens = np.clip(scale * MAX_ROW * (2000.0 / (rank + 2000.0)) ** 0.9 * rng.uniform(0.5, 1.0, n), 2, MAX_ROW)
+    lens = lens.astype(np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    nnz = int(indptr[-1])
+    indices = by_rank[(n * rng.random(nnz, dtype=np.float32) ** 3).astype(np.int64).clip(0, n - 1)]
+    position = np.arange(nnz) - np.repeat(indptr[:-1], lens)
+    top = np.repeat(rng.uniform(0.2, 0.9, n).astype(np.float32), lens)
+    scores = (top / np.sqrt(1.0 + position)).astype(np.float32)
+    return CsrPairs(indptr=indptr, indices=indices.astype(np.int32), scores=scores)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+# --- on disk -----------------------------------------------------------------------------------
+def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
+    """Write a synthetic run of `n_items` products under `root` (new run name, tag `synthetic`)."""
+    run = synthetic_run(n_items, seed)
+    rng = np.random.default_rng(seed + 1)
+    n = run.n_items
+    professions = list(run.professions)
+    item_feature_map = {f"prod:{pid}": i for i, pid in enumerate(run.item_ids.tolist())}
+    user_feature_map = {f"basket:{u}": u for u in range(N_BASKETS)}
+    user_feature_map.update({f"prof:{p}": N_BASKETS + j for j, p in enumerate(professions)})
+    interactions = sp.random(N_BASKETS, n, density=5 / n, format="csr", dtype=np.float32, random_state=seed)
+    model = LightFM(no_components=DIM, random_state=seed)
+    model._initialize(DIM, len(item_feature_map), len(user_feature_map))  # shapes only: never trained
+
+    name = new_run_name(root, "synthetic")
+    with atomic_dir(Path(root) / name) as tmp:
+        save_pickle(
+            tmp,
+            L.MAPPING,
+            {
+                "user_id_map": {u: u for u in range(N_BASKETS)},
+                "user_feature_map": user_feature_map,
+                "item_id_map": run.item_index,
+                "item_feature_map": item_feature_map,
+                "professions": professions,
+            },
+        )
+        save_npz(tmp, L.USER_FEATURES, sp.identity(len(user_feature_map), np.float32, "csr")[:N_BASKETS])
+        save_npz(tmp, L.ITEM_FEATURES, sp.identity(n, np.float32, "csr"))
+        save_npz(tmp, L.INTERACTIONS, interactions)
+        save_pickle(tmp, L.MODEL, model)
+        for fname, array in (
+            (L.ITEM_EMB_NORM, run.item_emb_norm),
+            (L.TRAIN_POP, run.train_pop),
+            (L.POP_BY_PROF_NORM, run.pop_by_prof_norm),
+            (L.TOP_POPP_BY_PROF, run.top_popp_by_prof),
+            (L.ITEM_TO_GAMME, run.item_to_gamme),
+            (L.ITEM_IS_PL, run.item_is_pl),
+        ):
+            save_npy(tmp, fname, array)
+        forward = {name: _csr(t, n) for name, t in run.pairs.items()}
+        reverse = {name: _csr(t, n) for name, t in run.pairs_rev.items()}
+        save_pickle(tmp, L.PAIR_BOOST_IDX, to_index(forward, n, "synthetic"))
+        save_pickle(tmp, L.PAIR_REV_IDX, to_index(reverse, n, "synthetic (reverse)"))
+        orders = {name: np.full(n, 20.0) for name in forward}
+        save_pickle(tmp, L.PAIR_BOOST_RAW, to_raw(forward, orders, run.item_ids))
+        save_json(tmp, L.PRODUCT_META, _product_meta(run, rng))
+        save_json(tmp, L.VERSIONS, {"reco_materiaux": __version__, "synthetic": True})
+        save_json(tmp, L.PARAMS, {"run_id": name, "synthetic": {"n_items": n, "seed": seed}})
+        write_manifest(tmp, run_id=name)
+    return Path(root) / name
+
+
+def _csr(table: CsrPairs, n: int) -> sp.csr_matrix:
+    return sp.csr_matrix((table.scores, table.indices, table.indptr), shape=(n, n))
+
+
+def _product_meta(run: RunArtifacts, rng: np.random.Generator) -> dict[str, dict]:
+    """Catalogue labels of the length and variety of the real ones (what /products/enrich returns)."""
+    words = ("Plaque", "Rail", "Montant", "Vis", "Enduit", "Tube", "Raccord", "Câble", "Gaine", "Dalle")
+    sizes = ("2500x1200", "48 mm", "3 m", "25 kg", "Ø16", "10 m", "BA13", "100 mm")
+    brands = ("Placo", "Knauf", "Comap", "Nexans", "Legrand", "Vicat", "Batipro")
+    meta = {}
+    for i, pid in enumerate(run.item_ids.tolist()):
+        gamme = int(run.item_to_gamme[i])
+        univers = None if gamme < 0 else gamme // GAMMES_PER_UNIVERS
+        meta[str(pid)] = {
+            "LIB_PRODUIT": f"{words[i % 10]} {sizes[(i // 10) % 8]} réf {pid} {brands[rng.integers(7)]}",
+            "ID_GAMME": None if gamme < 0 else gamme,
+            "LIB_GAMME": None if gamme < 0 else f"Gamme {gamme}",
+            "ID_UNIVERS": univers,
+            "LIB_UNIVERS": None if univers is None else f"Univers {univers}",
+            "ID_MARQUE": int(run.item_is_pl[i]),
+        }
+    return meta

@@ -1,0 +1,150 @@
+"""`reco eval`: offline evaluation of a run with baselines, or `--compare` of two runs (the gate).
+
+The original's flags and defaults (README §9), plus --profile/--profiles (default: the API's),
+--allow-train-orders (refused by default when --ventes is the run's training input), --data-dir
+(where the holdout is looked for) and --no-ease (skip the one baseline that needs a fit).
+Exit status of --compare: 0 when the candidate passes the gate, 1 when it fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from reco_core import columns as C
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="offline evaluation (Hit/Recall/MRR@K) of a run and baselines on held-out orders",
+        description="Evaluate the ranker of a run and simple baselines on the same samples of held-out "
+        "orders, or compare two runs (--compare CANDIDATE REFERENCE).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("RECO_DATA_DIR", "var/data")),
+        help=f"extraction directory whose {C.HOLDOUT_FILE} is the default --ventes",
+    )
+    p.add_argument(
+        "--ventes",
+        type=Path,
+        default=None,
+        help=f"orders to evaluate on (default: DATA_DIR/{C.HOLDOUT_FILE})",
+    )
+    p.add_argument(
+        "--artifact-dir",
+        type=Path,
+        default=Path(os.environ.get("ARTIFACT_DIR", "artifacts")),
+        help="a run, or an artifact root (its run_current, else its latest run)",
+    )
+    p.add_argument("--k", type=int, default=10, help="length of the recommended list")
+    p.add_argument("--basket-m", type=int, default=1, help="smallest number of items given to the ranker")
+    p.add_argument(
+        "--max-basket-m", type=int, default=None, help="largest number of items given (default: --basket-m)"
+    )
+    p.add_argument("--n-samples", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--out", type=Path, default=None, help="write the JSON report here ('-': stdout) instead of the table"
+    )
+    p.add_argument(
+        "--mode",
+        choices=("auto", "use_order", "none"),
+        default="auto",
+        help="auto: profession detected from the basket; use_order: the order's; none: no profession",
+    )
+    p.add_argument(
+        "--profile", default=None, help="ranking profile (default: the API's, precision_pair_heavy_v2)"
+    )
+    p.add_argument(
+        "--profiles", type=Path, default=None, help="profiles file (default: serving/panier_params.json)"
+    )
+    p.add_argument(
+        "--allow-train-orders",
+        action="store_true",
+        help="evaluate even if --ventes is the run's training input (the report then says so loudly)",
+    )
+    p.add_argument("--no-baselines", action="store_true", help="evaluate the ranker alone")
+    p.add_argument("--no-ease", action="store_true", help="skip the EASE baseline (the only one with a fit)")
+    gate = p.add_argument_group("comparison of two runs (the promotion gate)")
+    gate.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("CANDIDATE", "REFERENCE"),
+        help="rank the same samples with both runs; pass if candidate >= reference x (1 - tolerance) "
+        "on hit@K and mrr@K",
+    )
+    gate.add_argument("--tolerance", type=float, default=0.02, help="relative drop allowed by the gate")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reco_core.errors import RecoError
+    from reco_core.evaluation import DEFAULT_PROFILE, Protocol, compare_runs, evaluate_run, load_profile
+    from reco_core.evaluation.report import format_comparison, format_evaluation
+    from reco_core.evaluation.scoring import Progress
+
+    ventes = args.ventes or args.data_dir / C.HOLDOUT_FILE
+    if not ventes.is_file():
+        raise RecoError(
+            f"--ventes: no such file: {ventes} (run `reco data` with a holdout, or give --ventes)",
+            exit_code=2,
+        )
+    profile = load_profile(args.profile or DEFAULT_PROFILE, args.profiles)
+    protocol = Protocol(
+        k=args.k,
+        basket_m=args.basket_m,
+        max_basket_m=args.max_basket_m,
+        n_samples=args.n_samples,
+        seed=args.seed,
+        mode=args.mode,
+    )
+    progress = None if args.quiet else Progress(args.n_samples)
+    if args.compare:
+        comparison = compare_runs(
+            *args.compare,
+            ventes,
+            tolerance=args.tolerance,
+            profile=profile,
+            protocol=protocol,
+            allow_train_orders=args.allow_train_orders,
+            progress=progress,
+        )
+        data = comparison.to_dict()
+        _output(data, args.out, format_comparison(data), data["leakage"]["warnings"])
+        return 0 if comparison.passed else 1
+    report = evaluate_run(
+        args.artifact_dir,
+        ventes,
+        profile=profile,
+        protocol=protocol,
+        with_baselines=not args.no_baselines,
+        with_ease=not args.no_ease,
+        allow_train_orders=args.allow_train_orders,
+        progress=progress,
+    )
+    data = report.to_dict()
+    _output(data, args.out, format_evaluation(data), data["warnings"])
+    return 0
+
+
+def _output(data: dict, out: Path | None, text: str, warnings: list[str]) -> None:
+    """The table on stdout, or the JSON to --out ('-': stdout) with the warnings repeated on stderr."""
+    from reco_core.evaluation.report import to_json, write_json
+
+    if out is None:
+        print(text)
+        return
+    if str(out) == "-":
+        sys.stdout.write(to_json(data))
+    else:
+        write_json(data, out)
+        print(f"reco eval: report written to {out}")
+    for warning in warnings:
+        print(f"reco eval: WARNING: {warning}", file=sys.stderr)

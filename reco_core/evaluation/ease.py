@@ -1,0 +1,205 @@
+"""EASE (Steck 2019, "Embarrassingly Shallow Autoencoders"): the strong linear baseline.
+
+Closed form on the run's training interactions X (interactions.npz: baskets x items, values =
+NB_OCCURENCES_COMMANDE, so G = X_bin^T diag(w) X_bin counts every order):
+
+    P = (G + lambda I)^-1,    B = I - P diagMat(1 / diag(P))    (so diag(B) = 0)
+
+and a basket x is scored x B. Numerics (docs/STACK-NOTES): float32 throughout - scipy's bundled
+BLAS crashed in float64 factorisations from ~16k items, float32 gave the same top-10 - with
+only the MAX_ITEMS most sold items when the run has more (G is dense: 20k items = 1.6 GB).
+
+lambda is tuned on a validation slice of the training baskets, never on the evaluated orders:
+`val_baskets` training baskets (seeded) are set aside, B is fitted on the others for each
+lambda of the grid, and the lambda with the best Hit@K (then MRR@K) on samples of the slice
+(same protocol as the evaluation) is kept - with the B fitted without the slice: refitting on
+all baskets would cost one more factorisation for a couple of thousand baskets more.
+
+Why one Cholesky per lambda rather than one eigendecomposition for all lambdas: measured here
+(2 cores, float32, docs/quality.md) potrf + potri takes 13 s at 8k items where eigh takes 88 s
+and each lambda's reconstruction V diag(1/(w + lambda)) V^T another 12 s; with a grid of 6 the
+Cholesky route is several times cheaper.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import lapack
+
+from reco_core.errors import RecoError
+from reco_core.evaluation.baselines import PROFESSION_NONE, ScoringRecommender
+from reco_core.evaluation.metrics import HIT, MRR, per_sample
+from reco_core.evaluation.sampling import draw_samples
+from reco_core.ranking.index import RankerIndex
+from reco_core.training.baskets import Baskets
+
+DEFAULT_LAMBDAS: tuple[float, ...] = (1.0, 10.0, 50.0, 100.0, 300.0, 1000.0)
+MAX_ITEMS = 20_000
+VAL_BASKETS = 2000
+VAL_SAMPLES = 2000
+
+
+def gram_matrix(interactions: sp.csr_matrix) -> np.ndarray:
+    """Dense float32 X_bin^T X (X's values are the order weights): weighted co-occurrence counts."""
+    binary = interactions.copy()
+    binary.data = np.ones_like(binary.data)
+    return np.asarray((binary.T @ interactions).toarray(), dtype=np.float32)
+
+
+def ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
+    """B = I - P diagMat(1 / diag(P)), P = (gram + lam I)^-1, in float32 (gram is not modified)."""
+    if lam <= 0:
+        raise ValueError("lambda must be > 0 (G alone is singular as soon as two items never sell)")
+    a = np.array(gram, dtype=np.float32, order="F")
+    a[np.diag_indices_from(a)] += np.float32(lam)
+    factor, info = lapack.spotrf(a, lower=0, clean=1, overwrite_a=1)
+    if info == 0:
+        p, info = lapack.spotri(factor, lower=0, overwrite_c=1)
+    if info != 0:
+        raise RecoError(f"EASE: G + {lam:g} I is not positive definite in float32 (LAPACK info {info})")
+    p += np.triu(p, 1).T  # potri fills the upper triangle; the lower one is zero
+    p /= -np.diag(p).copy()
+    p[np.diag_indices_from(p)] = 0.0
+    return np.ascontiguousarray(p)
+
+
+class Ease(ScoringRecommender):
+    """EASE scores on its items (the most sold ones); the run's other items come last."""
+
+    name = "ease"
+    description = "EASE (Steck 2019) on the run's training interactions, lambda tuned on a validation slice"
+
+    def __init__(
+        self, index: RankerIndex, items: np.ndarray, weights: np.ndarray, report: EaseReport
+    ) -> None:
+        super().__init__(index)
+        self.items = items
+        self.weights = weights
+        self.report = report
+        self._position = np.full(index.n_items, -1, dtype=np.int64)
+        self._position[items] = np.arange(len(items))
+
+    def describe(self) -> dict:
+        return {"fit": self.report.to_dict()}
+
+    def scores(self, baskets: sp.csr_matrix, professions: np.ndarray) -> np.ndarray:
+        local = restrict(baskets, self._position, len(self.items))
+        out = np.full((baskets.shape[0], self.index.n_items), np.finfo(np.float32).min, dtype=np.float32)
+        out[:, self.items] = local @ self.weights
+        return out
+
+
+@dataclass
+class EaseReport:
+    """How EASE was fitted, for the evaluation report."""
+
+    items: int
+    fit_baskets: int
+    val_baskets: int
+    val_samples: int
+    lam: float = 0.0
+    grid: dict[str, dict[str, float]] = field(default_factory=dict)  # lambda -> hit, mrr, seconds
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "lambda": self.lam,
+            "items": self.items,
+            "fit_baskets": self.fit_baskets,
+            "val_baskets": self.val_baskets,
+            "val_samples": self.val_samples,
+            "grid": self.grid,
+            "seconds": round(self.seconds, 3),
+            "validation": "a slice of the run's training baskets (interactions.npz), never evaluated orders",
+        }
+
+
+def restrict(baskets: sp.csr_matrix, position: np.ndarray, n: int) -> sp.csr_matrix:
+    """`baskets` re-indexed on a subset of items (`position`: run index -> subset index or -1)."""
+    baskets = sp.csr_matrix(baskets)
+    columns = position[baskets.indices]
+    keep = columns >= 0
+    row = np.repeat(np.arange(baskets.shape[0]), np.diff(baskets.indptr))[keep]
+    return sp.csr_matrix(
+        (baskets.data[keep].astype(np.float32), (row, columns[keep])), shape=(baskets.shape[0], n)
+    )
+
+
+def fit_ease(
+    index: RankerIndex,
+    interactions: sp.csr_matrix,
+    *,
+    lambdas: Sequence[float] = DEFAULT_LAMBDAS,
+    max_items: int = MAX_ITEMS,
+    k: int = 10,
+    basket_m: int = 1,
+    max_basket_m: int | None = None,
+    val_baskets: int = VAL_BASKETS,
+    val_samples: int = VAL_SAMPLES,
+    seed: int = 42,
+) -> Ease:
+    """Fit EASE on `interactions` (the run's, in its item index) with lambda tuned as the module says."""
+    if not lambdas:
+        raise ValueError("EASE needs at least one lambda")
+    start = time.perf_counter()
+    interactions = sp.csr_matrix(interactions, dtype=np.float32)
+    sold = np.asarray(interactions.sum(axis=0)).ravel()
+    items = np.sort(np.argsort(-sold, kind="stable")[: min(max_items, int((sold > 0).sum()))])
+    position = np.full(index.n_items, -1, dtype=np.int64)
+    position[items] = np.arange(len(items))
+    x = restrict(interactions, position, len(items))
+
+    rng = np.random.default_rng(seed)
+    usable = np.flatnonzero(np.diff(x.indptr) >= basket_m + 1)
+    n_val = min(val_baskets, len(usable) // 10)
+    val_rows = np.sort(rng.choice(usable, size=n_val, replace=False))
+    fit_rows = np.setdiff1d(np.arange(x.shape[0]), val_rows)
+    gram = gram_matrix(x[fit_rows])
+    report = EaseReport(len(items), len(fit_rows), n_val, 0)
+    if not n_val:  # too few baskets to tune: the middle of the grid
+        report.lam = float(sorted(lambdas)[len(lambdas) // 2])
+        weights = ease_weights(gram, report.lam)
+    else:
+        val = _validation_orders(x[val_rows], index.run.item_ids[items])
+        samples = draw_samples(
+            val,
+            val.product_ids,
+            n_samples=val_samples,
+            basket_m=basket_m,
+            max_basket_m=max_basket_m,
+            seed=seed,
+        )
+        report.val_samples = len(samples)
+        given, expected = (
+            samples.given.matrix(index.run.item_ids),
+            samples.expected.matrix(index.run.item_ids),
+        )
+        no_profession = np.full(len(samples), PROFESSION_NONE, dtype=np.int64)
+        best: tuple[float, float] | None = None
+        for lam in lambdas:
+            t0 = time.perf_counter()
+            candidate = Ease(index, items, ease_weights(gram, lam), report)
+            metrics = per_sample(candidate.recommend_batch(given, no_profession, k), expected)
+            score = (float(metrics[HIT].mean()), float(metrics[MRR].mean()))
+            report.grid[f"{lam:g}"] = {
+                "hit": score[0],
+                "mrr": score[1],
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+            if best is None or score > best:
+                best, report.lam, weights = score, float(lam), candidate.weights
+    report.seconds = time.perf_counter() - start
+    return Ease(index, items, weights, report)
+
+
+def _validation_orders(x: sp.csr_matrix, item_ids: np.ndarray) -> Baskets:
+    """Validation baskets as orders to sample from (product ids; weight = the basket's count)."""
+    weight = np.asarray(x.max(axis=1).toarray()).ravel().astype(np.float32)
+    return Baskets(
+        ("",), np.zeros(x.shape[0], np.int32), weight, x.indptr.astype(np.int64), item_ids[x.indices]
+    )

@@ -1,0 +1,229 @@
+"""`reco eval`: a run, a file of orders and a profile -> metrics of the ranker and of the baselines.
+
+Steps: resolve and verify the run (only a run whose manifest verifies is loaded), refuse to
+evaluate on its training orders (leakage.py), read the orders, draw the samples (sampling.py),
+fit EASE on the run's training interactions (timed apart: a one-time cost, not a per-sample
+one), then score the ranker and every baseline on the same samples (scoring.py).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from reco_core import contract, logs
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.loader import load_run
+from reco_core.artifacts.manifest import check_manifest, read_verified_bytes
+from reco_core.artifacts.run import RunArtifacts
+from reco_core.artifacts.store import resolve_run
+from reco_core.errors import ArtifactError, RecoError
+from reco_core.evaluation import metrics as M
+from reco_core.evaluation.baselines import SIMPLE_BASELINES, Recommender
+from reco_core.evaluation.ease import fit_ease
+from reco_core.evaluation.leakage import check_leakage
+from reco_core.evaluation.sampling import Samples, draw_samples
+from reco_core.evaluation.scoring import (
+    MODES,
+    MethodScores,
+    Mode,
+    ProgressFn,
+    RankerRecommender,
+    evaluate_methods,
+    known_items,
+    metric_key,
+    unknown_professions,
+)
+from reco_core.ranking import K_MAX, Profile, RankerIndex, get_profile, load_profiles
+from reco_core.training.baskets import Baskets, baskets_from_frame
+
+log = logs.get_logger("evaluation")
+
+# The API's default profile and profiles file (serving/settings.py): what production ranks with.
+DEFAULT_PROFILE = "precision_pair_heavy_v2"
+
+
+def shipped_profiles() -> Path:
+    """serving/panier_params.json, wherever the `serving` package is installed."""
+    return Path(str(resources.files("serving") / "panier_params.json"))
+
+
+def load_profile(name: str = DEFAULT_PROFILE, path: Path | str | None = None) -> Profile:
+    """Profile `name` of the profiles file `path` (default: the shipped one)."""
+    return get_profile(load_profiles(path or shipped_profiles()), name)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The sampling and scoring settings: the original's flags and defaults."""
+
+    k: int = 10
+    basket_m: int = 1
+    max_basket_m: int | None = None  # None: basket_m
+    n_samples: int = 10_000
+    seed: int = 42
+    mode: Mode = "auto"
+
+    def __post_init__(self) -> None:
+        low, high = self.m_range
+        if self.mode not in MODES:
+            raise RecoError(f"--mode must be one of {', '.join(MODES)}, got {self.mode!r}", exit_code=2)
+        if not 1 <= self.k <= K_MAX or self.n_samples < 1 or not 1 <= low <= high:
+            raise RecoError(
+                f"need 1 <= --k <= {K_MAX}, --n-samples >= 1 and 1 <= --basket-m <= --max-basket-m",
+                exit_code=2,
+            )
+
+    @property
+    def m_range(self) -> tuple[int, int]:
+        return self.basket_m, self.basket_m if self.max_basket_m is None else self.max_basket_m
+
+    def draw(self, orders: Baskets, known: np.ndarray) -> Samples:
+        low, high = self.m_range
+        return draw_samples(
+            orders, known, n_samples=self.n_samples, basket_m=low, max_basket_m=high, seed=self.seed
+        )
+
+    def to_dict(self) -> dict:
+        low, high = self.m_range
+        return asdict(self) | {
+            "max_basket_m": high,
+            "recall_denominator": M.RECALL_DENOMINATOR,
+            "recall_plain_denominator": M.RECALL_PLAIN_DENOMINATOR,
+            "sampling": (
+                f"orders weighted by NB_OCCURENCES_COMMANDE with >= m+1 known items, m uniform in "
+                f"{low}..{high}; m random known items given, the other known items expected"
+            ),
+        }
+
+
+def load_index(path: Path | str) -> RankerIndex:
+    """The ranker's view of the run `path` designates (a run, a root, run_current), verified."""
+    return RankerIndex.build(load_run(resolve_run(path)))
+
+
+def read_orders(path: Path | str) -> Baskets:
+    return baskets_from_frame(contract.read_ventes(path))
+
+
+def load_interactions(run: RunArtifacts) -> sp.csr_matrix:
+    """interactions.npz of a loaded run, its bytes checked against the manifest as they are read."""
+    manifest, problems = check_manifest(run.run_dir)
+    if manifest is None or problems:
+        raise ArtifactError(f"{run.run_dir}: manifest no longer verifies: {'; '.join(problems)}")
+    data = read_verified_bytes(run.run_dir, L.INTERACTIONS, manifest)
+    return sp.load_npz(io.BytesIO(data)).tocsr()
+
+
+def baselines(index: RankerIndex, protocol: Protocol, *, ease: bool = True) -> list[Recommender]:
+    """The baselines of the report (EASE is fitted here: see its report for how long it took)."""
+    methods: list[Recommender] = [cls(index) for cls in SIMPLE_BASELINES]
+    if not ease:
+        return methods
+    low, high = protocol.m_range
+    model = fit_ease(
+        index, load_interactions(index.run), k=protocol.k, basket_m=low, max_basket_m=high, seed=protocol.seed
+    )
+    logs.event(
+        log, "ease fitted", lam=model.report.lam, items=model.report.items, seconds=model.report.seconds
+    )
+    return [*methods, model]
+
+
+@dataclass
+class EvalReport:
+    run: dict[str, str]
+    ventes: dict
+    profile: str
+    protocol: Protocol
+    leakage: dict
+    samples: dict
+    methods: list[MethodScores]
+    timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ranker(self) -> MethodScores:
+        return next(m for m in self.methods if m.name == RankerRecommender.name)
+
+    def lift(self) -> dict[str, dict]:
+        """Per metric: the ranker, the best baseline, and the ranker's lift over it."""
+        others = [m for m in self.methods if m.name != RankerRecommender.name]
+        if not others:
+            return {}
+        out = {}
+        for name in M.METRICS:
+            key = metric_key(name, self.protocol.k)
+            best = max(others, key=lambda m, key=key: m.overall[key])
+            ours, theirs = self.ranker.overall[key], best.overall[key]
+            out[key] = {
+                "ranker": ours,
+                "best_baseline": best.name,
+                "baseline": theirs,
+                "absolute": ours - theirs,
+                "relative": (ours / theirs - 1.0) if theirs > 0 else None,
+                "ranker_beats_all": ours > theirs,
+            }
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "run": self.run,
+            "ventes": self.ventes,
+            "profile": self.profile,
+            "protocol": self.protocol.to_dict(),
+            "leakage": self.leakage,
+            "samples": self.samples,
+            "methods": {m.name: m.to_dict() for m in self.methods},
+            "lift_over_best_baseline": self.lift(),
+            "timings_s": self.timings,
+            "warnings": self.warnings,
+        }
+
+
+def evaluate_run(
+    run: Path | str,
+    ventes: Path | str,
+    *,
+    profile: Profile,
+    protocol: Protocol = Protocol(),
+    with_baselines: bool = True,
+    with_ease: bool = True,
+    allow_train_orders: bool = False,
+    progress: ProgressFn | None = None,
+) -> EvalReport:
+    """Evaluate the ranker of `run` with `profile` on the orders of `ventes` (see module doc)."""
+    t0 = time.perf_counter()
+    index = load_index(run)
+    leakage = check_leakage(ventes, [index.run], allow_train_orders=allow_train_orders)
+    orders = read_orders(ventes)
+    samples = protocol.draw(orders, known_items(index))
+    timings = {"load_and_sample": time.perf_counter() - t0}
+    methods: list[Recommender] = [RankerRecommender(index, profile)]
+    if with_baselines:
+        t1 = time.perf_counter()
+        methods += baselines(index, protocol, ease=with_ease)
+        timings["baselines_fit"] = time.perf_counter() - t1  # EASE's fit, the rest is instant
+    t2 = time.perf_counter()
+    scores = evaluate_methods(index, samples, methods, mode=protocol.mode, k=protocol.k, progress=progress)
+    timings["evaluation"] = time.perf_counter() - t2
+    warnings = list(leakage["warnings"])
+    if protocol.mode == "use_order" and (unknown := unknown_professions(index, samples)):
+        warnings.append(f"{unknown} samples have a profession the run does not know: detected instead")
+    return EvalReport(
+        run={"run_id": index.run.run_id, "run_dir": str(index.run.run_dir)},
+        ventes={"path": str(ventes), "orders": orders.n_baskets},
+        profile=profile.name,
+        protocol=protocol,
+        leakage=leakage,
+        samples=samples.describe(),
+        methods=scores,
+        timings={name: round(seconds, 3) for name, seconds in timings.items()},
+        warnings=warnings,
+    )

@@ -1,0 +1,84 @@
+"""Top-K metrics, per sample, as pure vectorised functions of a ranked list and the expected items.
+
+A ranked list is a row of item indices, best first, -1 where a method had fewer than K items to
+offer; the expected items of the samples are a CSR matrix (samples x items) of the same index
+space. Everything is per sample, so that one function serves the overall mean, the means per
+basket size and per profession, and their standard errors.
+
+- Hit@K: 1 if at least one expected item is in the top K.
+- Recall@K: expected items found / min(K, |expected|). The denominator is capped at K because a
+  list of K items cannot hold more than K of them: an order with 30 remaining items and all 10
+  recommendations right scores 1, not 1/3. RECALL_PLAIN divides by |expected| (the textbook
+  recall, which punishes large orders for a limit of the list, not of the method).
+- MRR@K: 1 / rank of the first expected item in the top K (rank from 1), 0 when none is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+HIT, RECALL, RECALL_PLAIN, MRR = "hit", "recall", "recall_plain", "mrr"
+METRICS: tuple[str, ...] = (HIT, RECALL, RECALL_PLAIN, MRR)
+RECALL_DENOMINATOR = "min(K, number of expected items)"
+RECALL_PLAIN_DENOMINATOR = "number of expected items"
+
+
+def relevance(ranked: np.ndarray, expected: sp.csr_matrix) -> np.ndarray:
+    """bool [n, K]: whether the item at each rank of each sample is expected (-1 never is)."""
+    n, n_items = ranked.shape[0], expected.shape[1]
+    sample = np.arange(n, dtype=np.int64)
+    wanted = np.repeat(sample, np.diff(expected.indptr)) * n_items + expected.indices
+    keys = np.where(ranked >= 0, sample[:, None] * n_items + ranked, -1)
+    return np.isin(keys, wanted)
+
+
+def hit_at_k(rel: np.ndarray) -> np.ndarray:
+    return rel.any(axis=1).astype(np.float64)
+
+
+def recall_at_k(rel: np.ndarray, n_expected: np.ndarray) -> np.ndarray:
+    """Found / min(K, |expected|); a sample without expected items scores 0."""
+    return rel.sum(axis=1) / np.maximum(np.minimum(rel.shape[1], n_expected), 1)
+
+
+def recall_plain_at_k(rel: np.ndarray, n_expected: np.ndarray) -> np.ndarray:
+    return rel.sum(axis=1) / np.maximum(n_expected, 1)
+
+
+def mrr_at_k(rel: np.ndarray) -> np.ndarray:
+    first = rel.argmax(axis=1)
+    return np.where(rel.any(axis=1), 1.0 / (first + 1), 0.0)
+
+
+def per_sample(ranked: np.ndarray, expected: sp.csr_matrix) -> dict[str, np.ndarray]:
+    """Every metric of METRICS for every sample (float64 arrays of length n)."""
+    rel = relevance(ranked, expected)
+    n_expected = np.diff(expected.indptr)
+    return {
+        HIT: hit_at_k(rel),
+        RECALL: recall_at_k(rel, n_expected),
+        RECALL_PLAIN: recall_plain_at_k(rel, n_expected),
+        MRR: mrr_at_k(rel),
+    }
+
+
+def means_by_group(values: Mapping[str, np.ndarray], groups: np.ndarray) -> dict[str, dict[str, float]]:
+    """{group: {metric: mean, "n": samples}} over the distinct values of `groups` (sorted)."""
+    keys, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    out: dict[str, dict[str, float]] = {str(key): {"n": int(c)} for key, c in zip(keys, counts, strict=True)}
+    for name, v in values.items():
+        sums = np.bincount(inverse, weights=v, minlength=len(keys))
+        for key, s, c in zip(keys, sums, counts, strict=True):
+            out[str(key)][name] = float(s / c)
+    return out
+
+
+def mean_and_se(v: np.ndarray) -> tuple[float, float]:
+    """Mean and its standard error (sample standard deviation / sqrt(n); 0 for n < 2)."""
+    if len(v) == 0:
+        return 0.0, 0.0
+    se = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
+    return float(v.mean()), se

@@ -1,0 +1,78 @@
+"""The FastAPI application: `create_app(settings)` for tests, `app` for `uvicorn serving.app:app`.
+
+The app is thin: routes, schemas and the hot-swappable state; ranking, loading and verification
+are reco_core's. Each uvicorn worker imports this module and so builds its own app, state,
+metrics and watcher; what workers share is the memory-mapped arrays of the run files.
+
+/docs serves Swagger UI from the fastapi-offline package's copy of its JS and CSS (no CDN):
+the API is documented on networks without internet access.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+
+from reco_core import __version__, logs
+from serving import errors
+from serving.metrics import Metrics
+from serving.middleware import ServingMiddleware
+from serving.routes import admin, health, metrics, products, recommend, version
+from serving.settings import Settings
+from serving.state import ServingState
+
+DESCRIPTION = """Basket → complements for a building-materials distributor.
+
+`POST /recommend_panier` with a basket (and optionally the customer's profession) returns the k
+products that complete it, each with its score breakdown. See docs/serving.md."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    logs.configure(os.environ.get("RECO_LOG_LEVEL", "INFO"))
+    state = ServingState(settings, Metrics())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Loaded before the worker accepts connections: with several workers, one still loading
+        # takes no request instead of answering 503.
+        await state.startup()
+        watcher = asyncio.create_task(state.watch(), name="run_current watcher")
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    app = FastAPIOffline(
+        title="reco-materiaux",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redoc_url=None,
+    )
+    app.state.serving = state
+    for module in (health, version, recommend, products, admin, metrics):
+        app.include_router(module.router)
+    errors.install(app)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_allow_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-Admin-Key"],
+        )
+    app.add_middleware(
+        ServingMiddleware, metrics=state.metrics, max_body_bytes=settings.max_body_bytes, routes=app.routes
+    )
+    return app
+
+
+app = create_app()

@@ -1,0 +1,202 @@
+"""Request and response bodies (the OpenAPI schema at /docs is generated from these).
+
+Requests forbid unknown fields: a misspelt `product_id` would otherwise be ignored silently and
+answered by popularity. Product ids are JSON integers within int64 (the warehouse's type); a
+string or a float is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reco_core.ranking import BasketParams
+
+MAX_K = 100
+MAX_PRODUCT_IDS = 500
+
+ProductId = Annotated[int, Field(strict=True, ge=-(2**63), le=2**63 - 1, description="ID_PRODUIT")]
+ProductIds = Annotated[list[ProductId], Field(max_length=MAX_PRODUCT_IDS)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecommendRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"profession": "PLAQUISTE", "product_ids": [100003, 100047], "k": 10, "expand": True}
+            ]
+        }
+    )
+
+    profession: Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description="A profession of the run; null, empty or unknown: detected from the basket",
+        ),
+    ] = None
+    product_ids: Annotated[ProductIds, Field(description="The basket; unknown ids are ignored and reported")]
+    k: Annotated[int, Field(strict=True, ge=1, le=MAX_K, description="How many products to return")] = 10
+    expand: Annotated[bool, Field(strict=True, description="Add labels, gamme, univers and MDD flag")] = True
+
+
+class EnrichRequest(_Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"product_ids": [100003, 100047]}]})
+
+    product_ids: ProductIds
+
+
+class ReloadRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"artifact_dir": "run_current", "profile": "diversity_friendly_v2"}]}
+    )
+
+    artifact_dir: Annotated[
+        str | None,
+        Field(
+            max_length=4096,
+            description="A run, run_current or the root, relative to the artifact root or absolute "
+            "inside it; omitted: what ARTIFACT_DIR designates (run_current, else the latest run)",
+        ),
+    ] = None
+    profile: Annotated[
+        str | None,
+        Field(max_length=200, description="A profile of the profiles file; omitted: keep the active one"),
+    ] = None
+
+
+class ProductInfo(BaseModel):
+    """What the run knows of a product (product_meta.json.gz); null when it has no value."""
+
+    product_id: int
+    LIB_PRODUIT: str | None = None
+    ID_GAMME: int | None = None
+    LIB_GAMME: str | None = None
+    ID_UNIVERS: int | None = None
+    LIB_UNIVERS: str | None = None
+    MDD: bool | None = Field(None, description="Own brand (marque de distributeur); null when unknown")
+
+
+class ScoreBreakdown(BaseModel):
+    """Weighted contribution of each signal; they add up to `score` (reco_core.ranking)."""
+
+    pair: float
+    pair_any: float
+    reverse: float
+    emb: float
+    popp: float
+    popg: float
+    coverage: float
+    pl_base: float
+    pl_basket: float
+
+
+class RecommendedProduct(BaseModel):
+    product_id: int
+    rank: int
+    score: float
+    sources: list[int | str] = Field(
+        description="Basket ids whose pairs link the product, then 'popp'/'popg' (entered as popular), "
+        "then 'emb' when embedding similarity is its largest contribution"
+    )
+    score_breakdown: ScoreBreakdown
+    # With expand: the ProductInfo fields (left out of the answer otherwise).
+    LIB_PRODUIT: str | None = None
+    ID_GAMME: int | None = None
+    LIB_GAMME: str | None = None
+    ID_UNIVERS: int | None = None
+    LIB_UNIVERS: str | None = None
+    MDD: bool | None = None
+
+
+class RecommendResponse(BaseModel):
+    run_id: str
+    profile: str
+    bucket: str = Field(description="Bucket of the profile chosen for the basket size")
+    profession: str | None = Field(description="The profession used; null when detected from the basket")
+    profession_mix: dict[str, float] = Field(description="Professions weighting the profession signals")
+    unknown_profession: str | None = Field(description="Given but unknown to the run: detection was used")
+    basket: list[int] = Field(description="Known product ids used, duplicates collapsed")
+    unknown_product_ids: list[int]
+    fallback: str | None = Field(description="profession_popularity / global_popularity when no id is known")
+    recommendations: list[RecommendedProduct]
+
+
+class EnrichResponse(BaseModel):
+    run_id: str
+    products: list[ProductInfo]
+    unknown_product_ids: list[int] = Field(description="Ids the run has no metadata for")
+
+
+class Health(BaseModel):
+    ok: bool
+    reason: str | None = None
+
+
+class ReloadReportOut(BaseModel):
+    at: datetime
+    trigger: str
+    ok: bool
+    run_id: str | None
+    profile: str
+    seconds: float
+    detail: str | None
+
+
+class TrainingInfo(BaseModel):
+    """From the run's params.json (null when the run does not say)."""
+
+    best_epoch: int | None = None
+    best_val_hit_at_10: float | None = Field(None, alias="best_val_hit@10")
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per training step")
+
+
+class RunInfo(BaseModel):
+    run_id: str
+    run_dir: str
+    loaded_at: datetime
+    pinned: bool = Field(description="Served by an explicit /reload, not the run run_current points to")
+    items: int
+    professions: list[str]
+    pairs_per_profession: dict[str, int]
+    training: TrainingInfo
+
+
+class ProfileInfo(BaseModel):
+    name: str
+    buckets: dict[str, BasketParams]
+
+
+class VersionResponse(BaseModel):
+    service: str
+    version: str
+    worker_pid: int
+    ready: bool
+    not_ready_reason: str | None
+    run: RunInfo | None
+    profile: ProfileInfo | None
+    run_current: str | None = Field(description="Where run_current points now")
+    last_reload: ReloadReportOut | None
+    reload_check_seconds: float
+
+
+class ReloadResponse(BaseModel):
+    ok: bool
+    run_id: str
+    run_dir: str
+    profile: str
+    previous_run_id: str | None
+    pinned: bool
+    loaded_at: datetime
+    seconds: float
+
+
+class ErrorBody(BaseModel):
+    detail: str
+    errors: list[dict[str, Any]] | None = None

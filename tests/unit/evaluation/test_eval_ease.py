@@ -1,0 +1,69 @@
+"""EASE: the closed form against a float64 numpy reference, weighting, restriction and tuning."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from helpers.ranking_runs import make_index
+
+from reco_core.evaluation.baselines import PROFESSION_NONE
+from reco_core.evaluation.ease import ease_weights, fit_ease, gram_matrix
+
+X = np.array(
+    [
+        [1, 1, 0, 0, 1],
+        [0, 1, 1, 0, 0],
+        [1, 0, 1, 1, 0],
+        [1, 1, 0, 1, 0],
+        [0, 0, 1, 1, 1],
+        [1, 1, 1, 0, 0],
+    ],
+    dtype=np.float64,
+)
+
+
+def _reference(x: np.ndarray, lam: float) -> np.ndarray:
+    """Steck 2019, eq. 8, in float64: B = I - P diagMat(1/diag(P)), P = (X^T X + lam I)^-1."""
+    p = np.linalg.inv(x.T @ x + lam * np.eye(x.shape[1]))
+    return np.eye(x.shape[1]) - p / np.diag(p)
+
+
+@pytest.mark.parametrize("lam", [0.5, 2.0, 50.0])
+def test_closed_form_matches_numpy(lam):
+    b = ease_weights((X.T @ X).astype(np.float32), lam)
+    assert b.dtype == np.float32
+    assert np.diag(b).tolist() == [0.0] * 5
+    assert b == pytest.approx(_reference(X, lam), abs=1e-5)
+    # B minimises ||X - XB||^2 + lam ||B||^2 under diag(B) = 0: the gradient, off the diagonal, is 0
+    gradient = X.T @ (X @ b - X) + lam * b
+    off = ~np.eye(5, dtype=bool)
+    assert np.abs(gradient[off]).max() < 1e-4
+
+
+def test_gram_counts_each_order_as_many_times_as_its_weight():
+    weighted = sp.csr_matrix(X[:2] * np.array([[3.0], [1.0]]), dtype=np.float32)
+    repeated = np.vstack([X[0], X[0], X[0], X[1]])
+    assert gram_matrix(weighted) == pytest.approx(repeated.T @ repeated)
+
+
+def test_refuses_a_non_positive_lambda():
+    with pytest.raises(ValueError, match="lambda must be > 0"):
+        ease_weights(np.eye(2, dtype=np.float32), 0.0)
+
+
+def test_fit_keeps_the_most_sold_items_scores_with_b_and_reports_the_tuning():
+    rng = np.random.default_rng(0)
+    n_items = 8
+    x = (rng.random((400, n_items)) < np.linspace(0.6, 0.05, n_items)).astype(np.float32)
+    index = make_index(n_items)
+    model = fit_ease(index, sp.csr_matrix(x), lambdas=(1.0, 30.0), max_items=5, val_samples=200, seed=1)
+    assert model.items.tolist() == [0, 1, 2, 3, 4]  # the 5 most sold (sales decrease with the index)
+    report = model.report.to_dict()
+    assert set(report["grid"]) == {"1", "30"}
+    assert report["lambda"] in (1.0, 30.0)
+    usable = int(((x[:, :5] > 0).sum(axis=1) >= 2).sum())  # baskets that can give 1 item and expect 1
+    assert report["val_baskets"] == usable // 10
+    assert report["fit_baskets"] == 400 - usable // 10
+    basket = sp.csr_matrix(np.array([[1, 0, 0, 1, 0, 0, 0, 0]], np.float32))
+    scores = model.scores(basket, np.array([PROFESSION_NONE]))
+    assert scores[0, :5] == pytest.approx((basket[:, :5] @ model.weights).ravel())
+    assert (scores[0, 5:] < scores[0, :5].min()).all()  # items outside EASE come last

@@ -1,0 +1,56 @@
+"""Hit@K, Recall@K (both denominators) and MRR@K on hand-computed cases."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from reco_core.evaluation import metrics as M
+
+
+def _expected(rows: list[list[int]], n_items: int = 10) -> sp.csr_matrix:
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    data = np.ones(indptr[-1], np.float32)
+    return sp.csr_matrix((data, np.concatenate(rows).astype(np.int64), indptr), shape=(len(rows), n_items))
+
+
+# 4 samples, K = 3; -1 = no item at that rank
+RANKED = np.array([[4, 2, 7], [1, 3, 5], [9, 8, -1], [6, 0, 2]])
+EXPECTED = _expected([[2, 5], [0], [8, 1, 2, 3, 4], [6, 0, 2, 9]])
+
+
+def test_relevance_marks_expected_items_and_never_padding():
+    rel = M.relevance(RANKED, EXPECTED)
+    assert rel.tolist() == [
+        [False, True, False],
+        [False, False, False],
+        [False, True, False],
+        [True, True, True],
+    ]
+    # padding (-1) must not match item n_items - 1 of the previous sample
+    assert not M.relevance(np.array([[-1]] * 2), _expected([[9], [3]]))[1, 0]
+
+
+def test_metrics_by_hand():
+    values = M.per_sample(RANKED, EXPECTED)
+    assert values[M.HIT].tolist() == [1, 0, 1, 1]
+    # found / min(K=3, |expected|): 1/2, 0/1, 1/3, 3/3
+    assert values[M.RECALL] == pytest.approx([0.5, 0.0, 1 / 3, 1.0])
+    # found / |expected|: 1/2, 0/1, 1/5, 3/4
+    assert values[M.RECALL_PLAIN] == pytest.approx([0.5, 0.0, 0.2, 0.75])
+    # 1 / rank of the first expected item
+    assert values[M.MRR] == pytest.approx([0.5, 0.0, 0.5, 1.0])
+
+
+def test_a_sample_without_expected_items_scores_zero():
+    values = M.per_sample(np.array([[1, 2]]), _expected([[]]))
+    assert [values[name][0] for name in M.METRICS] == [0, 0, 0, 0]
+
+
+def test_means_by_group_and_standard_error():
+    values = {"hit": np.array([1.0, 0.0, 1.0, 1.0])}
+    groups = np.array(["B", "A", "B", "A"])
+    assert M.means_by_group(values, groups) == {"A": {"n": 2, "hit": 0.5}, "B": {"n": 2, "hit": 1.0}}
+    mean, se = M.mean_and_se(values["hit"])
+    assert mean == 0.75
+    assert se == pytest.approx(np.std([1, 0, 1, 1], ddof=1) / 2)
+    assert M.mean_and_se(np.array([1.0])) == (1.0, 0.0)
