@@ -1,4 +1,4 @@
-"""The --artifact-root flag shared by the artifact-store commands."""
+"""Flags shared by the artifact-store commands: --artifact-root, and --reason/--actor of the promotion log."""
 
 from __future__ import annotations
 
@@ -20,3 +20,8 @@ def add_artifact_root(parser: argparse.ArgumentParser) -> None:
 def artifact_root(args: argparse.Namespace) -> Path:
     """The root given on the command line, else from the environment at run time."""
     return args.artifact_root or default_artifact_root()
+
+
+def add_promotion_log_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", help="why, recorded in the promotion log")
+    parser.add_argument("--actor", help="who, recorded in the promotion log (default: user@host)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reco_core.artifacts.store import rollback
-from reco_core.cli._artifacts import add_artifact_root, artifact_root
+from reco_core.cli._artifacts import add_artifact_root, add_promotion_log_args, artifact_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,8 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--to", metavar="RUN", help="a run name under the artifact root, or a path to it")
     add_artifact_root(p)
-    p.add_argument("--reason", help="why, recorded in the promotion log")
-    p.add_argument("--actor", help="who, recorded in the promotion log (default: user@host)")
+    add_promotion_log_args(p)
     p.set_defaults(func=run)
 
 
