@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from threadpoolctl import threadpool_limits
 
 from reco_core import __version__, logs
 from serving import errors
@@ -40,16 +41,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Loaded before the worker accepts connections: with several workers, one still loading
-        # takes no request instead of answering 503.
-        await state.startup()
-        watcher = asyncio.create_task(state.watch(), name="run_current watcher")
-        try:
-            yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+        # One BLAS thread: a request's matrix-vector products are small, and OpenBLAS's threads
+        # spin-wait for each other; with several workers on few cores, 2 threads made a 300k
+        # recommendation cost 5.8 ms of CPU instead of 1.6 ms (bench/serving_load.py).
+        with threadpool_limits(limits=1, user_api="blas"):
+            # Loaded before the worker accepts connections: with several workers, one still
+            # loading takes no request instead of answering 503.
+            await state.startup()
+            watcher = asyncio.create_task(state.watch(), name="run_current watcher")
+            try:
+                yield
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
 
     app = FastAPIOffline(
         title="reco-materiaux",

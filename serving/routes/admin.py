@@ -18,7 +18,7 @@ async def reload(state: State, body: Annotated[ReloadRequest | None, Body()] = N
     """Load, verify and index the run (in a thread, beside the served one), then swap it in.
 
     On failure the previous run keeps serving and the answer says which field is at fault and
-    why (4xx). Runs another than run_current stay pinned until run_current next changes. Reaches
+    why (4xx). A run other than run_current stays pinned until run_current next changes. Reaches
     the one worker that gets the request: see docs/serving.md for several workers.
     """
     body = body or ReloadRequest()

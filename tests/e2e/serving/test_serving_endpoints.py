@@ -7,7 +7,7 @@ import re
 import pytest
 from helpers.tiny_run import product_id
 from prometheus_client.parser import text_string_to_metric_families
-from serving_server import ITEMS, RUN_A, TRAINING, ids_of, make_root, running_server
+from serving_server import ITEMS, RUN_A, TRAINING, ids_of, make_root, running_server, shipped_profile
 
 MAX_BODY = 16384
 
@@ -51,8 +51,9 @@ def test_version_describes_the_run_profile_and_reload_state(client):
     assert doc["run_current"] == RUN_A
     profile = doc["profile"]
     assert profile["name"] == "precision_pair_heavy_v2"
-    assert set(profile["buckets"]) == {"default", "1", "2", "5+"}
-    assert profile["buckets"]["2"]["W_PAIR"] == 0.72  # serving/panier_params.json
+    shipped = shipped_profile("precision_pair_heavy_v2")
+    assert set(profile["buckets"]) == set(shipped.buckets)
+    assert profile["buckets"] == {name: params.model_dump() for name, params in shipped.buckets.items()}
     assert doc["last_reload"]["trigger"] == "startup" and doc["last_reload"]["ok"] is True
     assert doc["reload_check_seconds"] == 5
     assert isinstance(doc["worker_pid"], int)
@@ -65,7 +66,8 @@ def test_recommend_with_expand_explains_and_labels_every_item(client):
     )
     assert response.status_code == 200, response.text
     doc = response.json()
-    assert doc["run_id"] == RUN_A and doc["profile"] == "precision_pair_heavy_v2" and doc["bucket"] == "2"
+    assert doc["run_id"] == RUN_A and doc["profile"] == "precision_pair_heavy_v2"
+    assert doc["bucket"] == shipped_profile("precision_pair_heavy_v2").for_size(2)[0]
     assert doc["profession"] == "PLAQUISTE" and doc["profession_mix"] == {"PLAQUISTE": 1.0}
     assert doc["unknown_profession"] is None and doc["unknown_product_ids"] == [] and doc["fallback"] is None
     assert doc["basket"] == basket
@@ -95,7 +97,7 @@ def test_unknown_ids_are_reported_and_an_unknown_profession_means_detection(clie
     assert doc["unknown_profession"] == "MACON" and doc["profession"] is None
     assert doc["basket"] == [product_id(0)] and doc["unknown_product_ids"] == [999_999, -5]
     assert set(doc["profession_mix"]) <= {"PLAQUISTE", "PLOMBIER"} and doc["profession_mix"]
-    assert doc["bucket"] == "1"
+    assert doc["bucket"] == shipped_profile("precision_pair_heavy_v2").for_size(1)[0]
 
 
 @pytest.mark.parametrize("profession", [None, "", "  "])

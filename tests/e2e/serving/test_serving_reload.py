@@ -8,7 +8,17 @@ import time
 
 import pytest
 from helpers.tiny_run import product_id
-from serving_server import ADMIN_KEY, RUN_A, RUN_B, RUN_C, add_run, admin, make_root, running_server
+from serving_server import (
+    ADMIN_KEY,
+    RUN_A,
+    RUN_B,
+    RUN_C,
+    add_run,
+    admin,
+    make_root,
+    running_server,
+    shipped_profile,
+)
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.store import promote
@@ -103,7 +113,8 @@ def test_reload_with_a_profile_only_keeps_the_run(client):
     assert response.status_code == 200 and response.json()["profile"] == "diversity_friendly_v2"
     doc = client.post("/recommend_panier", json={"product_ids": [product_id(0)]}).json()
     assert (doc["run_id"], doc["profile"]) == (RUN_A, "diversity_friendly_v2")
-    assert client.get("/version").json()["profile"]["buckets"]["default"]["MMR_LAMBDA"] == 0.55
+    default = shipped_profile("diversity_friendly_v2").buckets["default"].model_dump()
+    assert client.get("/version").json()["profile"]["buckets"]["default"] == default
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from threadpoolctl import threadpool_info
 
 from serving.app import create_app
 from serving.settings import Settings
@@ -51,3 +52,13 @@ def test_not_ready_answers_503_and_a_refused_body_is_counted_under_its_route(tmp
     }
     assert samples[("/recommend_panier", "503")] == 1
     assert samples[("/recommend_panier", "413")] == 1
+
+
+def test_a_worker_uses_one_blas_thread_while_serving(tmp_path):
+    app = make_app(tmp_path)
+
+    async def blas_threads() -> set[int]:
+        async with app.router.lifespan_context(app):
+            return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+    assert asyncio.run(blas_threads()) == {1}
