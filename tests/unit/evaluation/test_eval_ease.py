@@ -67,3 +67,23 @@ def test_fit_keeps_the_most_sold_items_scores_with_b_and_reports_the_tuning():
     scores = model.scores(basket, np.array([PROFESSION_NONE]))
     assert scores[0, :5] == pytest.approx((basket[:, :5] @ model.weights).ravel())
     assert (scores[0, 5:] < scores[0, :5].min()).all()  # items outside EASE come last
+
+
+def test_lambda_tuned_on_the_most_sold_subset_is_refitted_on_every_kept_item():
+    rng = np.random.default_rng(0)
+    n_items = 8
+    x = (rng.random((400, n_items)) < np.linspace(0.6, 0.05, n_items)).astype(np.float32)
+    index = make_index(n_items)
+    full = fit_ease(index, sp.csr_matrix(x), lambdas=(1.0, 30.0), max_items=6, val_samples=200, seed=1)
+    model = fit_ease(
+        index, sp.csr_matrix(x), lambdas=(1.0, 30.0), max_items=6, tune_items=3, val_samples=200, seed=1
+    )
+    report = model.report.to_dict()
+    assert (report["tune_items"], full.report.to_dict()["tune_items"]) == (3, 6)
+    assert model.items.tolist() == [0, 1, 2, 3, 4, 5]
+    # one fit on the 6 items, without the validation baskets, with the lambda the 3-item grid chose
+    usable = ((x[:, :6] > 0).sum(axis=1) >= 2).nonzero()[0]
+    val = np.sort(np.random.default_rng(1).choice(usable, size=len(usable) // 10, replace=False))
+    fit = np.delete(x[:, :6], val, axis=0)
+    expected = ease_weights(gram_matrix(sp.csr_matrix(fit)), report["lambda"])
+    assert model.weights == pytest.approx(expected, abs=1e-5)
