@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the code and tests need: unixODBC and the MariaDB/PostgreSQL ODBC drivers
-# (pyodbc loads them at run time). Installs only what is missing.
+# (pyodbc loads them at run time), and Chromium, which Playwright drives in the browser tests
+# (tests/e2e/serving: /usr/bin/chromium; Playwright's own browser download cannot work offline).
+# Installs only what is missing.
 set -euo pipefail
-PACKAGES=(unixodbc odbc-mariadb odbc-postgresql)
+PACKAGES=(unixodbc odbc-mariadb odbc-postgresql chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
