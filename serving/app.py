@@ -5,7 +5,8 @@ are reco_core's. Each uvicorn worker imports this module and so builds its own a
 metrics and watcher; what workers share is the memory-mapped arrays of the run files.
 
 /docs serves Swagger UI from the fastapi-offline package's copy of its JS and CSS (no CDN):
-the API is documented on networks without internet access.
+the API is documented on networks without internet access. `/` is the merchandiser playground
+(serving/static, routes/playground.py), offline too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
@@ -24,7 +26,7 @@ from reco_core import __version__, logs
 from serving import errors
 from serving.metrics import Metrics
 from serving.middleware import ServingMiddleware
-from serving.routes import admin, health, metrics, products, recommend, version
+from serving.routes import admin, health, metrics, playground, products, recommend, version
 from serving.settings import Settings
 from serving.state import ServingState
 
@@ -64,8 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.serving = state
-    for module in (health, version, recommend, products, admin, metrics):
+    for module in (health, version, recommend, products, admin, metrics, playground):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=playground.STATIC_DIR), name="static")
     errors.install(app)
     if settings.cors_allow_origins:
         app.add_middleware(

@@ -19,6 +19,7 @@ from reco_core.artifacts.run import RunArtifacts
 from reco_core.artifacts.store import resolve_run
 from reco_core.errors import ArtifactError, RecoError
 from reco_core.ranking import Profile, RankerIndex, get_profile, load_profiles
+from reco_core.search import ProductSearchIndex
 from serving.settings import Settings
 
 
@@ -39,6 +40,7 @@ class Snapshot:
     profiles: Mapping[str, Profile]
     profile: Profile
     loaded_at: datetime
+    search: ProductSearchIndex  # GET /products/search: the labels folded once per run, not per query
 
 
 def current_link(root: Path) -> str | None:
@@ -110,4 +112,5 @@ def build_snapshot(run_dir: Path, profiles: Mapping[str, Profile], profile_name:
         run = load_run(run_dir)
     except ArtifactError as exc:
         raise ReloadError(409, "artifact_dir", str(exc)) from None
-    return Snapshot(run, RankerIndex.build(run), profiles, profile, datetime.now(UTC))
+    search = ProductSearchIndex.build(run.item_ids, run.product_meta, run.train_pop)
+    return Snapshot(run, RankerIndex.build(run), profiles, profile, datetime.now(UTC), search)

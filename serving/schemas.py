@@ -44,6 +44,14 @@ class RecommendRequest(_Request):
     product_ids: Annotated[ProductIds, Field(description="The basket; unknown ids are ignored and reported")]
     k: Annotated[int, Field(strict=True, ge=1, le=MAX_K, description="How many products to return")] = 10
     expand: Annotated[bool, Field(strict=True, description="Add labels, gamme, univers and MDD flag")] = True
+    profile: Annotated[
+        str | None,
+        Field(
+            max_length=200,
+            description="A profile of the loaded profiles file, for this request only (the playground "
+            "compares them); omitted: the active profile",
+        ),
+    ] = None
 
 
 class EnrichRequest(_Request):
@@ -126,6 +134,25 @@ class RecommendResponse(BaseModel):
     unknown_product_ids: list[int]
     fallback: str | None = Field(description="profession_popularity / global_popularity when no id is known")
     recommendations: list[RecommendedProduct]
+
+
+class ProductSearchResponse(BaseModel):
+    run_id: str
+    query: str
+    products: list[ProductInfo] = Field(
+        description="Exact id first, then labels starting with the query, then labels containing "
+        "every word of it; most bought first within each group"
+    )
+
+
+class PlaygroundOptions(BaseModel):
+    """What the playground page offers to choose from, for the run and profiles file served."""
+
+    run_id: str
+    professions: list[str] = Field(description="The run's professions ('auto' is null in a request)")
+    profiles: list[str] = Field(description="Profiles of the loaded profiles file")
+    active_profile: str
+    max_k: int
 
 
 class EnrichResponse(BaseModel):

@@ -13,6 +13,7 @@ from serving.runs import Snapshot
 from serving.schemas import (
     EnrichResponse,
     ProductInfo,
+    ProductSearchResponse,
     ProfileInfo,
     RecommendedProduct,
     RecommendResponse,
@@ -45,7 +46,7 @@ def product_fields(snapshot: Snapshot, product_id: int) -> dict[str, Any] | None
     return fields
 
 
-def recommendation(snapshot: Snapshot, reco: Recommendation, expand: bool) -> RecommendResponse:
+def recommendation(snapshot: Snapshot, reco: Recommendation, expand: bool, profile: str) -> RecommendResponse:
     items = []
     for rank, item in enumerate(reco.items, 1):
         extra = (product_fields(snapshot, item.product_id) or {}) if expand else {}
@@ -61,7 +62,7 @@ def recommendation(snapshot: Snapshot, reco: Recommendation, expand: bool) -> Re
         )
     return RecommendResponse(
         run_id=snapshot.run.run_id,
-        profile=snapshot.profile.name,
+        profile=profile,
         bucket=reco.bucket,
         profession=reco.profession,
         profession_mix=dict(reco.profession_mix),
@@ -82,6 +83,13 @@ def enrich(snapshot: Snapshot, product_ids: Iterable[int]) -> EnrichResponse:
         else:
             products.append(ProductInfo(product_id=pid, **fields))
     return EnrichResponse(run_id=snapshot.run.run_id, products=products, unknown_product_ids=unknown)
+
+
+def search_results(snapshot: Snapshot, query: str, limit: int) -> ProductSearchResponse:
+    """The run's products matching `query` (reco_core.search), with what the run knows of each."""
+    ids = snapshot.run.item_ids[snapshot.search.search(query, limit)].tolist()
+    products = [ProductInfo(product_id=pid, **(product_fields(snapshot, pid) or {})) for pid in ids]
+    return ProductSearchResponse(run_id=snapshot.run.run_id, query=query, products=products)
 
 
 def run_info(snapshot: Snapshot, pinned: bool) -> RunInfo:

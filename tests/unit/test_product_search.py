@@ -1,0 +1,85 @@
+"""reco_core.search: folding, match groups and their order, bounds, ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from reco_core.errors import RecoError
+from reco_core.search import MAX_LIMIT, MAX_QUERY_CHARS, ProductSearchIndex, fold
+
+LABELS = {
+    101: "Plaque de plâtre BA13",
+    102: "Vis plaque placo 25 mm",
+    103: "PLÂTRE  fin   25 kg",
+    104: "Enduit de jointoiement",
+    105: "Plaque de plâtre hydro BA13",
+    106: None,  # a product without a label: found by id only
+    1050: "Rail 48",
+}
+POPULARITY = {101: 0.5, 102: 0.9, 103: 0.1, 104: 0.3, 105: 0.5, 106: 1.0, 1050: 0.2}
+
+
+@pytest.fixture(scope="module")
+def index() -> ProductSearchIndex:
+    ids = np.array(list(LABELS), dtype=np.int64)
+    meta = {pid: {"LIB_PRODUIT": label} for pid, label in LABELS.items()}
+    return ProductSearchIndex.build(ids, meta, np.array([POPULARITY[pid] for pid in LABELS]))
+
+
+def found(index: ProductSearchIndex, query: str, limit: int = 20) -> list[int]:
+    return index.item_ids[index.search(query, limit)].tolist()
+
+
+def test_fold_lowers_strips_accents_and_collapses_spaces():
+    folded = fold(pa.array(["  PLÂTRE  fin\t25 kg ", "Étanchéité", None]))
+    assert folded.to_pylist() == ["platre fin 25 kg", "etancheite", None]
+
+
+def test_prefix_matches_come_before_substring_matches_most_bought_first(index):
+    # 101 and 105 start with "plaque" (same popularity: label order), 102 only contains it.
+    assert found(index, "Plaque") == [101, 105, 102]
+
+
+def test_accents_and_case_are_ignored_both_ways(index):
+    assert found(index, "platre") == [103, 101, 105]
+    assert found(index, "PLÂTRE") == found(index, "platre")
+
+
+def test_every_word_must_appear_in_any_order(index):
+    assert found(index, "ba13 hydro") == [105]
+    assert found(index, "plaque zzz") == []
+
+
+def test_an_id_matches_exactly_and_comes_first(index):
+    assert found(index, "106") == [106]  # no label, found by its id
+    assert found(index, "105") == [105]  # not 1050: ids match exactly
+    assert found(index, "25") == [102, 103]  # a number that is no id still searches labels
+    assert found(index, str(2**70)) == []  # beyond int64: no match, no overflow
+
+
+def test_limit_bounds_the_results_and_keeps_the_best(index):
+    assert found(index, "a", limit=2) == [102, 101]
+    assert sorted(found(index, "a", limit=MAX_LIMIT)) == [101, 102, 103, 105, 1050]  # 104 has no "a"
+
+
+def test_ties_at_the_cut_are_broken_by_label_exactly():
+    ids = np.arange(1, 201, dtype=np.int64)
+    meta = {int(pid): {"LIB_PRODUIT": f"produit {300 - pid:03d}"} for pid in ids}
+    index = ProductSearchIndex.build(ids, meta, np.ones(len(ids)))
+    # Every product ties on popularity: the first 3 labels are 100, 101, 102 -> ids 200, 199, 198.
+    assert found(index, "produit", limit=3) == [200, 199, 198]
+
+
+def test_blank_query_finds_nothing(index):
+    assert found(index, "   ") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "limit", "field"),
+    [("plaque", 0, "limit"), ("plaque", MAX_LIMIT + 1, "limit"), ("x" * (MAX_QUERY_CHARS + 1), 5, "q")],
+)
+def test_out_of_bounds_arguments_name_the_field(index, query, limit, field):
+    with pytest.raises(RecoError, match=rf"^{field}: "):
+        index.search(query, limit)
