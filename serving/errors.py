@@ -52,6 +52,13 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 
 
 async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI answers a body that json.loads refuses for another reason than its syntax
+        # (bytes that are not UTF-8, lists nested deeper than the recursion limit) with a bare
+        # 400 "There was an error parsing the body": answer it like any other invalid JSON.
+        why = "nested too deeply" if isinstance(exc.__cause__, RecursionError) else "not UTF-8"
+        error = {"field": "body", "message": f"not valid JSON ({why})", "type": "json_invalid"}
+        return JSONResponse({"detail": f"body: {error['message']}", "errors": [error]}, status_code=422)
     return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
