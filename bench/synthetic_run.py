@@ -29,7 +29,7 @@ from reco_core.artifacts.store import new_run_name
 from reco_core.columns import ANY_PROFESSION
 from reco_core.fsutil import atomic_dir
 from reco_core.training.pairs import to_index, to_raw
-from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pickle
+from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pair_index, save_pickle
 
 N_PROF, DIM, MAX_ROW, TOP_POPP = 12, 64, 500, 3000
 N_UNIVERS, GAMMES_PER_UNIVERS = 12, 40
@@ -138,8 +138,8 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
             save_npy(tmp, fname, array)
         forward = {name: _csr(t, n) for name, t in run.pairs.items()}
         reverse = {name: _csr(t, n) for name, t in run.pairs_rev.items()}
-        save_pickle(tmp, L.PAIR_BOOST_IDX, to_index(forward, n, "synthetic"))
-        save_pickle(tmp, L.PAIR_REV_IDX, to_index(reverse, n, "synthetic (reverse)"))
+        save_pair_index(tmp, L.PAIR_BOOST_IDX, to_index(forward, n, "synthetic"))
+        save_pair_index(tmp, L.PAIR_REV_IDX, to_index(reverse, n, "synthetic (reverse)"))
         orders = {name: np.full(n, 20.0) for name in forward}
         save_pickle(tmp, L.PAIR_BOOST_RAW, to_raw(forward, orders, run.item_ids))
         save_json(tmp, L.PRODUCT_META, _product_meta(run, rng))

@@ -29,7 +29,21 @@ ITEM_IS_PL: Final = "item_is_pl.npy"  # int8 [n_items], 1 = own brand (MDD)
 PAIR_BOOST_RAW: Final = "pair_boost.pkl.gz"  # raw pair counts on product ids (fallback)
 PAIR_BOOST_IDX: Final = "pair_boost_idx.pkl"  # A -> B scores, CSR per profession on item indices
 PAIR_REV_IDX: Final = "pair_rev_idx.pkl"  # reverse: B -> A (predecessors), same layout
-PAIRS_FORMAT: Final = "reco-pairs-csr/1"  # value of the "format" key of both pair indexes
+# Both pair indexes: the pickle holds the metadata (format, n_items, professions), the CSR arrays
+# of every profession are in .npy files beside it, memory-mapped by serving so that API workers
+# share them (pickled arrays were one private copy per worker: 1 GB each at 300k products).
+PAIRS_FORMAT: Final = "reco-pairs-csr/2"  # value of the "format" key of both pair indexes
+PAIR_ARRAY_PARTS: Final = ("indptr", "indices", "scores")
+
+
+def pair_array_files(index_name: str) -> dict[str, str]:
+    """The .npy files of a pair index: indptr int64 [n_prof, n_items + 1] (each row from 0),
+    indices int32 and scores float32 [total nnz], the professions' segments one after another."""
+    stem = index_name.removesuffix(".pkl")
+    return {part: f"{stem}.{part}.npy" for part in PAIR_ARRAY_PARTS}
+
+
+PAIR_ARRAYS: Final = (*pair_array_files(PAIR_BOOST_IDX).values(), *pair_array_files(PAIR_REV_IDX).values())
 
 # --- info ------------------------------------------------------------------------------------
 PRODUCT_META: Final = "product_meta.json.gz"
@@ -51,6 +65,7 @@ RUN_FILES: Final = (
     PAIR_BOOST_RAW,
     PAIR_BOOST_IDX,
     PAIR_REV_IDX,
+    *PAIR_ARRAYS,
     PRODUCT_META,
     VERSIONS,
     PARAMS,

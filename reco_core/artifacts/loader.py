@@ -1,7 +1,8 @@
 """Loading a run for serving and evaluation: only a run that verifies is ever loaded.
 
 model.pkl is not loaded: serving scores with the precomputed embeddings, and not unpickling the
-model is what lets DISABLE_MODEL_PICKLE=1 hold in production.
+model is what lets DISABLE_MODEL_PICKLE=1 hold in production. pair_boost.pkl.gz (raw pairs, a
+fallback serving never reads) is checked by its checksum only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def load_run(run_dir: Path | str) -> RunArtifacts:
     The .npy arrays are memory-mapped read-only, so API workers loading the same run share
     the pages instead of holding one copy each.
     """
-    report, parts = inspect_run(run_dir, check_model=False)
+    report, parts = inspect_run(run_dir, check_model=False, check_raw_pairs=False)
     if parts is None:
         raise ArtifactError(f"refusing to load {report.run_dir}: {report.summary()}")
     item_ids = parts.item_ids

@@ -30,6 +30,21 @@ class CsrPairs:
         return len(self.indices)
 
 
+def split_professions(
+    professions: list[str], indptr: np.ndarray, indices: np.ndarray, scores: np.ndarray
+) -> dict[str, CsrPairs]:
+    """The tables of a pair index's arrays (layout.pair_array_files), by profession: views, no copy.
+
+    Row p of `indptr` starts at 0; the professions' segments of indices/scores follow each other.
+    """
+    stops = np.cumsum(indptr[:, -1], dtype=np.int64)
+    starts = stops - indptr[:, -1]
+    return {
+        prof: CsrPairs(indptr[row], indices[starts[row] : stops[row]], scores[starts[row] : stops[row]])
+        for row, prof in enumerate(professions)
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class RunArtifacts:
     run_id: str

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.manifest import Manifest, check_manifest, read_verified_bytes
 from reco_core.artifacts.pickles import DISABLE_MODEL_PICKLE_ENV, load_verified_pickle, model_pickle_disabled
-from reco_core.artifacts.run import CsrPairs
+from reco_core.artifacts.run import CsrPairs, split_professions
 from reco_core.columns import ANY_PROFESSION
 from reco_core.errors import ArtifactError
 
@@ -208,47 +208,56 @@ class _Checker:
         return True
 
     def pairs(self, name: str, n_items: int, professions: tuple[str, ...]) -> dict[str, CsrPairs]:
-        index = self.read(name, self.pickle)
-        if index is None:
+        """The CSR tables of pair index `name` by profession, as read-only views of its
+        memory-mapped arrays (nothing is copied: API workers share the pages)."""
+        meta = self.read(name, self.pickle)
+        if meta is None:
             return {}
-        if not isinstance(index, dict) or index.get("format") != L.PAIRS_FORMAT:
+        if not isinstance(meta, dict) or meta.get("format") != L.PAIRS_FORMAT:
             self.fail(name, f"not a {L.PAIRS_FORMAT!r} pair index")
             return {}
-        if index.get("n_items") != n_items:
-            self.fail(name, f"n_items {index.get('n_items')}, the mapping has {n_items}")
-        names, by_prof = index.get("professions"), index.get("by_profession")
+        if meta.get("n_items") != n_items:
+            self.fail(name, f"n_items {meta.get('n_items')}, the mapping has {n_items}")
+        names = meta.get("professions")
         if (
             not isinstance(names, list)
+            or not names
             or not all(isinstance(p, str) for p in names)
-            or not isinstance(by_prof, dict)
-            or set(names) != set(by_prof)
+            or len(set(names)) != len(names)
         ):
-            self.fail(name, "professions and by_profession do not list the same professions")
+            self.fail(name, "professions must be a non-empty list of distinct names")
             return {}
         if ANY_PROFESSION not in names:
             self.fail(name, f"no {ANY_PROFESSION} entry")
         if unknown := [p for p in names if p != ANY_PROFESSION and p not in professions]:
             self.fail(name, f"professions unknown to the mapping: {', '.join(map(str, unknown))}")
+        problems_before = len(self.problems)
+        files = L.pair_array_files(name)
+        arrays = {part: self.read(fname, self.npy) for part, fname in files.items()}
+        if any(a is None for a in arrays.values()):
+            return {}
+        for (part, fname), dtype in zip(files.items(), _PAIR_DTYPES, strict=True):
+            if arrays[part].dtype != dtype:
+                self.fail(fname, f"dtype {arrays[part].dtype}, expected {dtype}")
+        indptr, indices, scores = arrays["indptr"], arrays["indices"], arrays["scores"]
+        if indptr.shape != (len(names), n_items + 1) or indices.ndim != 1 or scores.ndim != 1:
+            self.fail(
+                files["indptr"],
+                f"shapes {indptr.shape}/{indices.shape}/{scores.shape} (indptr/indices/scores), "
+                f"expected ({len(names)}, {n_items + 1}) for {len(names)} professions and 1-d arrays",
+            )
+        if len(self.problems) > problems_before:
+            return {}
+        if int(indptr[:, -1].sum()) != len(indices) or len(scores) != len(indices):
+            self.fail(name, "the professions' segments do not add up to the indices and scores arrays")
+            return {}
         out = {}
-        for prof in names:
-            csr = self.csr(f"{name}: profession {prof}", by_prof[prof], n_items)
-            if csr is not None:
+        for prof, csr in split_professions(names, indptr, indices, scores).items():
+            if problem := _csr_problem(csr, n_items):
+                self.fail(name, f"profession {prof}: {problem}")
+            else:
                 out[prof] = csr
         return out
-
-    def csr(self, where: str, rows: Any, n_items: int) -> CsrPairs | None:
-        if not isinstance(rows, dict) or not all(
-            isinstance(rows.get(k), np.ndarray) and rows[k].ndim == 1 for k in ("indptr", "indices", "scores")
-        ):
-            self.problems.append(f"{where}: indptr, indices and scores must be 1-d arrays")
-            return None
-        csr = CsrPairs(rows["indptr"], rows["indices"], rows["scores"])
-        if problem := _csr_problem(csr, n_items):
-            self.problems.append(f"{where}: {problem}")
-            return None
-        for a in (csr.indptr, csr.indices, csr.scores):
-            a.setflags(write=False)
-        return csr
 
     def model(self, mapping: dict, emb: np.ndarray | None) -> None:
         from lightfm import LightFM  # only the model check needs it
@@ -299,9 +308,13 @@ def _is_int(value: Any) -> bool:
 
 
 def inspect_run(
-    run_dir: Path | str, *, check_model: bool = True
+    run_dir: Path | str, *, check_model: bool = True, check_raw_pairs: bool = True
 ) -> tuple[VerifyReport, VerifiedParts | None]:
-    """Verify a run and, when it passes, return what was parsed (None otherwise)."""
+    """Verify a run and, when it passes, return what was parsed (None otherwise).
+
+    `check_raw_pairs=False` (loading for serving) leaves pair_boost.pkl.gz at its checksum:
+    unpickling it is seconds of GIL-holding work at 300k products for a file serving never reads.
+    """
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
         return VerifyReport(run_dir, [f"{run_dir}: not a directory"]), None
@@ -334,7 +347,10 @@ def inspect_run(
 
     pairs = c.pairs(L.PAIR_BOOST_IDX, sizes["items"], professions)
     pairs_rev = c.pairs(L.PAIR_REV_IDX, sizes["items"], professions)
-    c.read(L.PAIR_BOOST_RAW, c.pickle)  # not served, but a fallback must at least load
+    if check_raw_pairs:  # not served, but a fallback must at least load
+        c.read(L.PAIR_BOOST_RAW, c.pickle)
+    else:
+        c.notes.append(f"{L.PAIR_BOOST_RAW}: checksum verified, not unpickled (not read by serving)")
 
     product_meta = _product_meta(c)
     params, versions = (_json_object(c, name) for name in (L.PARAMS, L.VERSIONS))

@@ -111,22 +111,24 @@ def top_k_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return out
 
 
-def to_index(matrices: dict[str, sp.csr_matrix], n_items: int, normalisation: str) -> dict:
-    """The pickled layout of pair_boost_idx.pkl / pair_rev_idx.pkl."""
-    return {
+def to_index(
+    matrices: dict[str, sp.csr_matrix], n_items: int, normalisation: str
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """(metadata pickled as pair_boost_idx.pkl / pair_rev_idx.pkl, its arrays by part): the
+    layout.PAIRS_FORMAT layout, professions in the order of `matrices`."""
+    meta = {
         "format": L.PAIRS_FORMAT,
         "n_items": n_items,
         "normalisation": normalisation,
         "professions": list(matrices),
-        "by_profession": {
-            name: {
-                "indptr": m.indptr.astype(np.int64),
-                "indices": m.indices.astype(np.int32),
-                "scores": m.data.astype(np.float32),
-            }
-            for name, m in matrices.items()
-        },
     }
+    csrs = list(matrices.values())
+    arrays = {
+        "indptr": np.stack([m.indptr.astype(np.int64) for m in csrs]),
+        "indices": np.concatenate([m.indices.astype(np.int32) for m in csrs]),
+        "scores": np.concatenate([m.data.astype(np.float32) for m in csrs]),
+    }
+    return meta, arrays
 
 
 def to_raw(kept: dict[str, sp.csr_matrix], denoms: dict[str, np.ndarray], item_ids: np.ndarray) -> dict:
@@ -149,8 +151,9 @@ def build_pair_indexes(
     alpha: float,
     min_count: int,
     symmetric: bool,
-) -> tuple[dict, dict, dict, dict[str, int]]:
-    """Forward index, reverse index, raw counts and the number of kept pairs per profession."""
+) -> tuple[tuple[dict, dict], tuple[dict, dict], dict, dict[str, int]]:
+    """Forward index, reverse index (both as `to_index` returns them), raw counts and the number
+    of kept pairs per profession."""
     n = len(item_ids)
 
     def index_one(counts: sp.csr_matrix, orders: np.ndarray):

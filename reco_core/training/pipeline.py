@@ -33,7 +33,7 @@ from reco_core.training.baskets import (
 from reco_core.training.config import TrainConfig
 from reco_core.training.embeddings import normalised_item_embeddings
 from reco_core.training.fit import fit_with_early_stopping, make_validation
-from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pickle
+from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pair_index, save_pickle
 
 log = logs.get_logger("train")
 LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "rectools-lightfm", "scikit-learn")
@@ -164,8 +164,8 @@ def train(cfg: TrainConfig) -> Path:
         ):
             save_npy(tmp, fname, arr)
         save_pickle(tmp, L.PAIR_BOOST_RAW, raw)
-        save_pickle(tmp, L.PAIR_BOOST_IDX, fwd)
-        save_pickle(tmp, L.PAIR_REV_IDX, rev)
+        save_pair_index(tmp, L.PAIR_BOOST_IDX, fwd)
+        save_pair_index(tmp, L.PAIR_REV_IDX, rev)
         save_json(tmp, L.PRODUCT_META, popularity.product_meta(details))
         save_json(tmp, L.VERSIONS, _versions(cfg))
         watch.lap("write")

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from reco_core.artifacts import layout as L
+
 PICKLE_PROTOCOL = 5
 # Level 3 compresses pair tables ~as well as 9 at a fraction of the time (the default level 9
 # took over a minute on a 10M-pair table).
@@ -29,6 +31,14 @@ def save_pickle(run_dir: Path, name: str, obj: Any) -> None:
     path = run_dir / name
     with gzip.open(path, "wb", compresslevel=GZIP_LEVEL) if name.endswith(".gz") else open(path, "wb") as fh:
         pickle.dump(obj, fh, protocol=PICKLE_PROTOCOL)
+
+
+def save_pair_index(run_dir: Path, name: str, index: tuple[dict, dict[str, np.ndarray]]) -> None:
+    """A pair index as training.pairs.to_index returns it: the pickle `name` and its .npy arrays."""
+    meta, arrays = index
+    save_pickle(run_dir, name, meta)
+    for part, fname in L.pair_array_files(name).items():
+        save_npy(run_dir, fname, arrays[part])
 
 
 def save_json(run_dir: Path, name: str, obj: Any) -> None:

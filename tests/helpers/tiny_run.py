@@ -21,6 +21,8 @@ from lightfm import LightFM
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.columns import ANY_PROFESSION
+from reco_core.training.pairs import to_index, top_k_per_row
+from reco_core.training.run_writer import save_pair_index
 
 DEFAULT_NAME = "run_20240101_000000"
 DEFAULT_PROFESSIONS = ("PLAQUISTE", "PLOMBIER")
@@ -115,9 +117,9 @@ def make_tiny_run(
         np.save(run_dir / fname, array, allow_pickle=False)
     raw = {p: _raw_counts(c, item_ids) for p, c in counts.items()}
     (run_dir / L.PAIR_BOOST_RAW).write_bytes(gzip.compress(pickle.dumps({"by_profession": raw})))
-    _pickle(run_dir / L.PAIR_BOOST_IDX, _pair_index(scores, n_items, "tiny P(B|A)"))
+    save_pair_index(run_dir, L.PAIR_BOOST_IDX, _pair_index(scores, n_items, "tiny P(B|A)"))
     reverse = {p: s.T.tocsr() for p, s in scores.items()}
-    _pickle(run_dir / L.PAIR_REV_IDX, _pair_index(reverse, n_items, "tiny P(B|A), reverse"))
+    save_pair_index(run_dir, L.PAIR_REV_IDX, _pair_index(reverse, n_items, "tiny P(B|A), reverse"))
     meta = {
         str(pid): {
             "LIB_PRODUIT": f"Produit {pid}",
@@ -181,25 +183,8 @@ def _raw_counts(counts: sp.csr_matrix, item_ids: np.ndarray) -> dict[tuple[int, 
     return {(int(item_ids[i]), int(item_ids[j])): float(counts[i, j]) for i, j in zip(a, b, strict=True)}
 
 
-def _pair_index(scores: dict[str, sp.csr_matrix], n_items: int, normalisation: str) -> dict:
-    """The reco-pairs-csr/1 layout, each row sorted by score descending."""
-    by_prof = {}
-    for prof, m in scores.items():
-        indices, values = [], []
-        for i in range(n_items):
-            row = m.getrow(i)
-            order = np.lexsort((row.indices, -row.data))
-            indices.append(row.indices[order])
-            values.append(row.data[order])
-        by_prof[prof] = {
-            "indptr": np.concatenate([[0], np.cumsum([len(r) for r in indices])]).astype(np.int64),
-            "indices": np.concatenate(indices).astype(np.int32),
-            "scores": np.concatenate(values).astype(np.float32),
-        }
-    return {
-        "format": L.PAIRS_FORMAT,
-        "n_items": n_items,
-        "normalisation": normalisation,
-        "professions": list(scores),
-        "by_profession": by_prof,
-    }
+def _pair_index(
+    scores: dict[str, sp.csr_matrix], n_items: int, normalisation: str
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """The trainer's pair index layout, each row sorted by score descending (ties: lower index)."""
+    return to_index({p: top_k_per_row(m, n_items) for p, m in scores.items()}, n_items, normalisation)

@@ -12,6 +12,7 @@ from helpers.tiny_run import product_id, replace_file
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.run import CsrPairs
+from reco_core.artifacts.verify import verify_run
 
 
 def test_load_run_maps_item_indices_to_product_ids(run_dir):
@@ -42,19 +43,36 @@ def test_arrays_are_read_only_memory_maps_equal_to_the_files(run_dir):
         run.item_ids[0] = 1
 
 
-def test_pairs_rows_match_the_pickled_index(run_dir):
+def test_pairs_are_read_only_views_of_the_memory_mapped_arrays(run_dir):
     run = load_run(run_dir)
-    index = pickle.loads((run_dir / L.PAIR_REV_IDX).read_bytes())
+    meta = pickle.loads((run_dir / L.PAIR_REV_IDX).read_bytes())
+    files = L.pair_array_files(L.PAIR_REV_IDX)
+    indptr, indices, scores = (np.load(run_dir / files[part]) for part in L.PAIR_ARRAY_PARTS)
+    assert list(run.pairs_rev) == meta["professions"]
     assert set(run.pairs) == set(run.pairs_rev) == {"PLAQUISTE", "PLOMBIER", "ANY"}
-    rows = index["by_profession"]["ANY"]
-    for i in range(run.n_items):
-        indices, scores = run.pairs_rev["ANY"].row(i)
-        start, stop = rows["indptr"][i], rows["indptr"][i + 1]
-        np.testing.assert_array_equal(indices, rows["indices"][start:stop])
-        np.testing.assert_array_equal(scores, rows["scores"][start:stop])
+    offset = 0
+    for row, prof in enumerate(meta["professions"]):
+        table = run.pairs_rev[prof]
+        assert all(isinstance(a, np.memmap) for a in (table.indptr, table.indices, table.scores))
+        np.testing.assert_array_equal(table.indptr, indptr[row])
+        for i in range(run.n_items):
+            start, stop = offset + indptr[row, i], offset + indptr[row, i + 1]
+            np.testing.assert_array_equal(table.row(i)[0], indices[start:stop])
+            np.testing.assert_array_equal(table.row(i)[1], scores[start:stop])
+        offset += indptr[row, -1]
+    assert offset == len(indices)
     assert sum(run.pairs["ANY"].row(i)[0].size for i in range(6)) == run.pairs["ANY"].nnz > 0
     with pytest.raises(ValueError, match="read-only"):
         run.pairs["ANY"].scores[0] = 1.0
+
+
+def test_load_run_checks_the_raw_pairs_by_checksum_only(run_dir, evil_pickle):
+    data, marker = evil_pickle
+    replace_file(run_dir, L.PAIR_BOOST_RAW, data)
+    load_run(run_dir)  # serving never reads the raw pairs: it does not unpickle them
+    assert not marker.exists()
+    assert any(p.startswith(L.PAIR_BOOST_RAW) for p in verify_run(run_dir).problems)
+    assert not marker.exists()
 
 
 def test_csr_pairs_row():

@@ -16,9 +16,11 @@ from helpers.tiny_run import replace_array, replace_file, replace_pickle
 from reco_core.artifacts import layout as L
 from reco_core.artifacts import verify as V
 from reco_core.artifacts.loader import load_run
+from reco_core.artifacts.manifest import write_manifest
 from reco_core.artifacts.store import promote
 from reco_core.artifacts.verify import verify_run
 from reco_core.errors import ArtifactError
+from reco_core.training.run_writer import save_pair_index
 
 
 def _truncate(data: bytes) -> bytes:
@@ -134,66 +136,80 @@ def test_an_all_zero_embedding_row_is_allowed(run_dir):
     assert verify_run(run_dir).ok
 
 
-def _pairs(run_dir, name=L.PAIR_BOOST_IDX):
-    return pickle.loads((run_dir / name).read_bytes())
+def _pairs(run_dir, name):
+    """(metadata, arrays by part) of a pair index, as training.pairs.to_index returns them."""
+    meta = pickle.loads((run_dir / name).read_bytes())
+    return meta, {part: np.load(run_dir / f) for part, f in L.pair_array_files(name).items()}
 
 
-def _any_rows(index):
-    return index["by_profession"]["ANY"]
+def _any_segment(meta, arrays):
+    """(row, start, stop): the ANY profession's indptr row and its segment of indices/scores."""
+    row = meta["professions"].index("ANY")
+    start = int(arrays["indptr"][:row, -1].sum())
+    return row, start, start + int(arrays["indptr"][row, -1])
 
 
-def _break_indices(index):
-    _any_rows(index)["indices"][0] = index["n_items"]
+def _break_indices(meta, arrays):
+    arrays["indices"][_any_segment(meta, arrays)[1]] = meta["n_items"]
 
 
-def _break_indptr(index):
-    _any_rows(index)["indptr"] = _any_rows(index)["indptr"][:-1]
+def _break_indptr(meta, arrays):
+    arrays["indptr"] = arrays["indptr"][:, :-1]
 
 
-def _break_order(index):
-    rows = _any_rows(index)
-    start, stop = rows["indptr"][0], rows["indptr"][1]
-    assert stop - start >= 2, "the tiny run should have a row with two pairs"
-    rows["scores"][start : start + 2] = [0.1, 0.9]
+def _break_order(meta, arrays):
+    row, start, _ = _any_segment(meta, arrays)
+    first = start + int(arrays["indptr"][row, 0])
+    assert arrays["indptr"][row, 1] >= 2, "the tiny run should have a first row with two pairs"
+    arrays["scores"][first : first + 2] = [0.1, 0.9]
 
 
-def _break_dtype(index):
-    _any_rows(index)["indices"] = _any_rows(index)["indices"].astype(np.int64)
+def _break_dtype(meta, arrays):
+    arrays["indices"] = arrays["indices"].astype(np.int64)
 
 
-def _drop_any(index):
-    index["professions"].remove("ANY")
-    del index["by_profession"]["ANY"]
+def _break_segments(meta, arrays):
+    arrays["indices"], arrays["scores"] = arrays["indices"][:-1], arrays["scores"][:-1]
 
 
-def _unknown_profession(index):
-    index["professions"].append("ASTRONAUTE")
-    index["by_profession"]["ASTRONAUTE"] = _any_rows(index)
+def _drop_any(meta, arrays):
+    row, start, stop = _any_segment(meta, arrays)
+    meta["professions"].pop(row)
+    arrays["indptr"] = np.delete(arrays["indptr"], row, axis=0)
+    for part in ("indices", "scores"):
+        arrays[part] = np.delete(arrays[part], np.arange(start, stop))
 
 
-def _wrong_n_items(index):
-    index["n_items"] += 1
+def _unknown_profession(meta, arrays):
+    meta["professions"][meta["professions"].index("PLOMBIER")] = "ASTRONAUTE"
+
+
+def _wrong_n_items(meta, arrays):
+    meta["n_items"] += 1
 
 
 @pytest.mark.parametrize(
-    ("damage", "message"),
+    ("damage", "file_part", "message"),
     [
-        (_break_indices, "profession ANY: item indices outside [0, 6)"),
-        (_break_indptr, "profession ANY: indptr has 6 entries, expected n_items + 1 = 7"),
-        (_break_order, "profession ANY: scores not sorted descending within a row"),
-        (_break_dtype, "profession ANY: dtypes int64/int64/float32"),
-        (_drop_any, "no ANY entry"),
-        (_unknown_profession, "professions unknown to the mapping: ASTRONAUTE"),
-        (_wrong_n_items, "n_items 7, the mapping has 6"),
+        (_break_indices, "", "profession ANY: item indices outside [0, 6)"),
+        (_break_indptr, ".indptr.npy", "shapes (3, 6)/"),
+        (_break_order, "", "profession ANY: scores not sorted descending within a row"),
+        (_break_dtype, ".indices.npy", "dtype int64, expected int32"),
+        (_break_segments, "", "segments do not add up to the indices and scores arrays"),
+        (_drop_any, "", "no ANY entry"),
+        (_unknown_profession, "", "professions unknown to the mapping: ASTRONAUTE"),
+        (_wrong_n_items, "", "n_items 7, the mapping has 6"),
     ],
 )
 @pytest.mark.parametrize("name", [L.PAIR_BOOST_IDX, L.PAIR_REV_IDX])
-def test_inconsistent_pair_index(run_dir, root, name, damage, message):
-    index = _pairs(run_dir, name)
-    damage(index)
-    replace_pickle(run_dir, name, index)
+def test_inconsistent_pair_index(run_dir, root, name, damage, file_part, message):
+    meta, arrays = _pairs(run_dir, name)
+    damage(meta, arrays)
+    save_pair_index(run_dir, name, (meta, arrays))
+    write_manifest(run_dir)
     problems = verify_run(run_dir).problems
-    assert len(problems) == 1 and problems[0].startswith(f"{name}: ") and message in problems[0]
+    where = name.removesuffix(".pkl") + file_part if file_part else name
+    assert len(problems) == 1 and problems[0].startswith(f"{where}: ") and message in problems[0]
     _assert_refused(run_dir, root, message)
 
 

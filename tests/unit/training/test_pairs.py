@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from reco_core import columns as C
+from reco_core.artifacts.run import split_professions
 from reco_core.training import pairs
 from reco_core.training.baskets import Baskets, basket_item_matrix, profession_item_counts
 
@@ -60,21 +61,18 @@ def test_indexes_forward_reverse_any_and_raw_counts():
     fwd, rev, raw, kept = pairs.build_pair_indexes(
         counts, b.professions, orders, item_ids, topk=2, alpha=0.0, min_count=1, symmetric=False
     )
-    assert fwd["professions"] == ["A", "B", C.ANY_PROFESSION]
-    a = fwd["by_profession"]["A"]
+    assert fwd[0]["professions"] == rev[0]["professions"] == ["A", "B", C.ANY_PROFESSION]
+    forward, reverse = (split_professions(meta["professions"], **arrays) for meta, arrays in (fwd, rev))
     # item 20 (index 1) in A: orders {10,20} w1 + {10,20,30} w2 -> P(10|20)=1, P(30|20)=2/3
-    row = slice(a["indptr"][1], a["indptr"][2])
-    assert a["indices"][row].tolist() == [0, 2]
-    assert a["scores"][row].tolist() == pytest.approx([1.0, 2 / 3])
+    indices, scores = forward["A"].row(1)
+    assert indices.tolist() == [0, 2]
+    assert scores.tolist() == pytest.approx([1.0, 2 / 3])
     # reverse of item 30 (index 2) in A: predecessors 10 (P(30|10)=3/4) then 20 (2/3)
-    r = rev["by_profession"]["A"]
-    row = slice(r["indptr"][2], r["indptr"][3])
-    assert r["indices"][row].tolist() == [0, 1]
-    assert r["scores"][row].tolist() == pytest.approx([3 / 4, 2 / 3])
+    indices, scores = reverse["A"].row(2)
+    assert indices.tolist() == [0, 1]
+    assert scores.tolist() == pytest.approx([3 / 4, 2 / 3])
     # ANY sums professions: 20 -> 40 only comes from B
-    anyp = fwd["by_profession"][C.ANY_PROFESSION]
-    row = slice(anyp["indptr"][3], anyp["indptr"][4])
-    assert anyp["indices"][row].tolist() == [1]
+    assert forward[C.ANY_PROFESSION].row(3)[0].tolist() == [1]
     raw_a = raw["by_profession"]["A"]
     got = {(int(p), int(q)): float(c) for p, q, c in zip(raw_a["a"], raw_a["b"], raw_a["count"], strict=True)}
     assert got[(20, 10)] == 3.0 and got[(10, 30)] == 3.0
