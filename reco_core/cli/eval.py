@@ -2,7 +2,8 @@
 
 The original's flags and defaults (README §9), plus --profile/--profiles (default: the API's),
 --allow-train-orders (refused by default when --ventes is the run's training input), --data-dir
-(where the holdout is looked for) and --no-ease (skip the one baseline that needs a fit).
+(where the holdout is looked for), --no-ease (skip the one baseline that needs a fit) and
+--report (the same numbers as one HTML file with charts, for people: evaluation/html_report.py).
 Exit status of --compare: 0 when the candidate passes the gate, 1 when it fails.
 """
 
@@ -51,6 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
         "--out", type=Path, default=None, help="write the JSON report here ('-': stdout) instead of the table"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="also write a self-contained HTML report here (tables and charts, opens offline)",
     )
     p.add_argument(
         "--mode",
@@ -117,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
         )
         data = comparison.to_dict()
-        _output(data, args.out, format_comparison(data), data["leakage"]["warnings"])
+        _output(data, args.out, args.report, format_comparison(data), data["leakage"]["warnings"])
         return 0 if comparison.passed else 1
     report = evaluate_run(
         args.artifact_dir,
@@ -130,14 +137,21 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     data = report.to_dict()
-    _output(data, args.out, format_evaluation(data), data["warnings"])
+    _output(data, args.out, args.report, format_evaluation(data), data["warnings"])
     return 0
 
 
-def _output(data: dict, out: Path | None, text: str, warnings: list[str]) -> None:
-    """The table on stdout, or the JSON to --out ('-': stdout) with the warnings repeated on stderr."""
+def _output(data: dict, out: Path | None, report: Path | None, text: str, warnings: list[str]) -> None:
+    """The table on stdout, or the JSON to --out ('-': stdout) with the warnings repeated on stderr;
+    the HTML report to --report besides either."""
+    from reco_core.evaluation.html_report import write_report
     from reco_core.evaluation.report import to_json, write_json
 
+    if report is not None:
+        write_report(data, report)
+        print(
+            f"reco eval: HTML report written to {report}", file=sys.stderr if str(out) == "-" else sys.stdout
+        )
     if out is None:
         print(text)
         return

@@ -61,6 +61,8 @@ class Comparison:
     samples: dict
     metrics: tuple[MetricComparison, ...]
     leakage: dict
+    # "by_m" / "by_profession" -> "candidate" / "reference" -> group -> metrics: for the HTML report
+    groups: dict[str, dict[str, dict]]
 
     @property
     def passed(self) -> bool:
@@ -84,6 +86,7 @@ class Comparison:
             "protocol": self.protocol.to_dict(),
             "samples": self.samples,
             "metrics": {m.metric: m.to_dict() for m in self.metrics},
+            "groups": self.groups,
             "leakage": self.leakage,
         }
 
@@ -112,7 +115,7 @@ def compare_runs(
     runs = load_index(candidate), load_index(reference)
     leakage = check_leakage(ventes, [index.run for index in runs], allow_train_orders=allow_train_orders)
     samples = protocol.draw(read_orders(ventes), known_items(*runs))
-    cand, ref = (
+    scores = [
         evaluate_methods(
             index,
             samples,
@@ -120,9 +123,10 @@ def compare_runs(
             mode=protocol.mode,
             k=protocol.k,
             progress=progress,
-        )[0].overall
+        )[0]
         for index in runs
-    )
+    ]
+    cand, ref = (s.overall for s in scores)
     metrics = []
     for name in M.METRICS:
         key = metric_key(name, protocol.k)
@@ -138,4 +142,8 @@ def compare_runs(
         samples=samples.describe(),
         metrics=tuple(metrics),
         leakage=leakage,
+        groups={
+            group: {"candidate": getattr(scores[0], group), "reference": getattr(scores[1], group)}
+            for group in ("by_m", "by_profession")
+        },
     )
