@@ -223,6 +223,26 @@ def _existing_root(root: Path | str) -> Path:
     return path.resolve()
 
 
+def _swap_current(root: Path, link: Path, run_name: str) -> None:
+    """Point `link` at `run_name` atomically: a temporary symlink renamed over it, then persisted."""
+    tmp = root / f"{TMP_PREFIX}{L.CURRENT_LINK}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(run_name, tmp)  # relative: the root can be moved or mounted elsewhere
+    try:
+        os.replace(tmp, link)  # atomic: readers see the old run or the new one, never nothing
+    except IsADirectoryError:
+        tmp.unlink()
+        raise ArtifactError(f"{link} is a directory, not a symlink; refusing to replace it") from None
+    fsync_dir(root)
+
+
+def _last_logged_run(root: Path) -> str | None:
+    """The run the promotion log says is current (the `to` of its last readable line)."""
+    entries = read_promotion_log(root)
+    return entries[-1].to_run if entries else None
+
+
 def _switch(
     root: Path, run_dir: Path, action: str, actor: str | None, reason: str | None
 ) -> Promotion | None:
@@ -236,24 +256,22 @@ def _switch(
         if not run_dir.is_dir():  # deleted by a clean-up since it was verified
             raise ArtifactError(f"{run_dir} disappeared before the {action}")
         before = _readlink(link)
-        if before == run_dir.name:
+        logged = _last_logged_run(root)
+        if before == run_dir.name and logged == run_dir.name:
             logs.event(log, f"{action}: already current", run=run_dir.name)
             return None
-        tmp = root / f"{TMP_PREFIX}{L.CURRENT_LINK}.{os.getpid()}"
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        os.symlink(run_dir.name, tmp)  # relative: the root can be moved or mounted elsewhere
-        try:
-            os.replace(tmp, link)  # atomic: readers see the old run or the new one, never nothing
-        except IsADirectoryError:
-            tmp.unlink()
-            raise ArtifactError(f"{link} is a directory, not a symlink; refusing to replace it") from None
-        fsync_dir(root)
+        if before == run_dir.name:
+            # The link was swapped but its log line never written (a promotion killed between the
+            # two, or a link set by hand): log it now, from the run the log last recorded.
+            from_run = logged
+        else:
+            _swap_current(root, link, run_dir.name)
+            from_run = Path(before).name if before else None
         entry = Promotion(
             ts=datetime.now(UTC).isoformat(timespec="milliseconds"),
             actor=actor or _default_actor(),
             action=action,
-            from_run=Path(before).name if before else None,
+            from_run=from_run,
             to_run=run_dir.name,
             reason=reason,
         )
@@ -269,7 +287,9 @@ def promote(
     """Point `run_current` at `run` (a name under root or a path into it) and log it.
 
     Refused unless the run verifies and sits directly under `root`. Returns the log entry, or
-    None when the run already was current (nothing swapped, nothing logged).
+    None when the run already was current and logged as such (nothing swapped, nothing logged).
+    A run that is current but not the last one logged (a promotion killed between the swap and
+    the log write) is logged without swapping again.
     """
     root = _existing_root(root)
     return _switch(root, _run_under_root(root, run), "promote", actor, reason)
