@@ -36,7 +36,7 @@ TRAIN_FLAGS = (
     "val_baskets",
     "seed",
 )
-State = dict[str, Any]  # what flows down the chain: data_dir, rows, run, evaluation
+State = dict[str, Any]  # what flows down the chain: data_dir, rows, run, evaluation, report
 
 
 @dag(
@@ -203,7 +203,8 @@ def reco_training() -> None:
         reference = current_run(root)
         holdout = Path(state["data_dir"]) / C.HOLDOUT_FILE
         decision = gate.evaluate_candidate(Path(state["run"]), reference, holdout, settings, root)
-        return state | {"evaluation": decision["path"]}
+        print(f"{gate.REPORT_LINE}{decision['report']}")
+        return state | {"evaluation": decision["path"], "report": decision["report"]}
 
     @task
     def gate(state: State) -> State:
@@ -211,14 +212,15 @@ def reco_training() -> None:
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from plugins.reco_airflow.gate import read_decision
+        from plugins.reco_airflow.gate import REPORT_LINE, read_decision
 
         decision = read_decision(Path(state["evaluation"]))
+        report = f"{REPORT_LINE}{state['report']}"  # the alert mail links it
         if not decision["passed"]:
             candidate = Path(state["run"]).name
             headline = f"candidate {candidate} rejected by the gate ({decision['rule']}); nothing promoted"
-            raise AirflowFailException(f"{headline}\n\n{decision['table']}")
-        print(decision["table"])
+            raise AirflowFailException(f"{headline}\n{report}\n\n{decision['table']}")
+        print(f"{report}\n\n{decision['table']}")
         return state
 
     @task

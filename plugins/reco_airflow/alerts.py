@@ -3,9 +3,10 @@
 Used as the task-level `on_failure_callback` of every task (a DAG-level notifier crashes under
 `airflow dags test`, apache/airflow#64649). The body carries the failure's own message, which
 the tasks make readable on purpose: the data checks' summary, the gate's metrics table, what the
-rollback did. Recipients: Variable / environment `RECO_ALERT_EMAILS`; sent through the
-`smtp_default` connection by the SMTP provider's SmtpNotifier. Without that connection the alert
-is only logged (a laptop without a mail relay must still be able to run the DAGs).
+rollback did; a link to the gate's HTML report when the message names one. Recipients: Variable
+/ environment `RECO_ALERT_EMAILS`; sent through the `smtp_default` connection by the SMTP
+provider's SmtpNotifier. Without that connection the alert is only logged (a laptop without a
+mail relay must still be able to run the DAGs).
 
 The notifier keeps no state between calls: under `airflow dags test` every task shares the same
 callback object, so the message is built per call instead of rendering templated attributes in
@@ -17,9 +18,12 @@ from __future__ import annotations
 import html
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseNotifier
+
+from plugins.reco_airflow.gate import REPORT_LINE
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +55,25 @@ def build_message(context: dict[str, Any]) -> tuple[str, str]:
         f"<p>DAG <b>{html.escape(ti.dag_id)}</b>, task <b>{html.escape(ti.task_id)}</b> failed "
         f"(run <code>{html.escape(ti.run_id)}</code>, try {ti.try_number}).</p>\n"
         f"<pre>{html.escape(message)}</pre>\n"
-        f'<p>Log: <a href="{html.escape(ti.log_url)}">{html.escape(ti.log_url)}</a></p>\n'
+        + report_links(message)
+        + f'<p>Log: <a href="{html.escape(ti.log_url)}">{html.escape(ti.log_url)}</a></p>\n'
     )
     return subject, body
+
+
+def report_links(message: str) -> str:
+    """A link to each HTML report the message names (a `REPORT_LINE` line with an absolute path):
+    the gate's charts are one click away from the alert, for whoever can reach the artifact store."""
+    paths = [
+        Path(line.removeprefix(REPORT_LINE).strip())
+        for line in message.splitlines()
+        if line.startswith(REPORT_LINE)
+    ]
+    return "".join(
+        f'<p>Report: <a href="{html.escape(path.as_uri())}">{html.escape(str(path))}</a></p>\n'
+        for path in paths
+        if path.is_absolute()
+    )
 
 
 class FailureAlert(BaseNotifier):

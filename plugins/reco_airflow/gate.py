@@ -6,8 +6,11 @@
 - First run (no run_current): nothing to compare with, so the candidate's own Hit@K must reach
   an absolute floor, which keeps an empty or broken first model out of production.
 
-The decision document is written to `<artifact_root>/evaluations/<run_id>.json`, outside the run
-directory: the run's manifest was sealed before evaluation and must keep verifying.
+The decision document is written to `<artifact_root>/evaluations/<run_id>.json`, and the same
+numbers as an HTML report with charts (reco_core.evaluation.html_report) to `<run_id>.html` beside
+it: outside the run directory, because the run's manifest was sealed before evaluation and a file
+it does not list makes the run fail verification (so it could be neither promoted nor loaded).
+The gate task's log and its failure alert give the report's path (REPORT_LINE).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 EVALUATIONS_DIR = "evaluations"
+REPORT_LINE = "HTML report: "  # prefixes the report's path in the gate's log and alert (alerts.py links it)
 
 
 @dataclass(frozen=True)
@@ -30,15 +34,18 @@ class GateSettings:
     seed: int = 42
 
 
-def evaluation_path(artifact_root: Path, run_id: str) -> Path:
-    return artifact_root / EVALUATIONS_DIR / f"{run_id}.json"
+def evaluation_path(artifact_root: Path, run_id: str, suffix: str = ".json") -> Path:
+    """The decision document (.json) or the HTML report (.html) of a candidate run."""
+    return artifact_root / EVALUATIONS_DIR / f"{run_id}{suffix}"
 
 
 def evaluate_candidate(
     candidate: Path, reference: Path | None, holdout: Path, settings: GateSettings, artifact_root: Path
 ) -> dict[str, Any]:
-    """Evaluate, decide, write the decision document; return it (small enough for XCom once trimmed)."""
+    """Evaluate, decide, write the decision document and the HTML report; return their paths and the
+    verdict (small enough for XCom)."""
     from reco_core.evaluation import Protocol, compare_runs, evaluate_run, load_profile
+    from reco_core.evaluation.html_report import write_report
     from reco_core.evaluation.report import format_comparison, format_evaluation
     from reco_core.fsutil import atomic_write_text
 
@@ -50,6 +57,7 @@ def evaluate_candidate(
         )
         doc = {"kind": "comparison", **comparison.to_dict()}
         doc["table"] = format_comparison(doc)
+        shown = doc
     else:
         report = evaluate_run(candidate, holdout, profile=profile, protocol=protocol, with_ease=False)
         hit_key = f"hit@{settings.k}"
@@ -67,9 +75,18 @@ def evaluate_candidate(
         doc["table"] = (
             format_evaluation(doc["evaluation"]) + f"\n\nverdict: {doc['verdict'].upper()} ({doc['rule']})"
         )
+        shown = doc["evaluation"] | {"gate": {"verdict": doc["verdict"], "rule": doc["rule"]}}
     path = evaluation_path(artifact_root, candidate.name)
     atomic_write_text(path, json.dumps(doc, indent=2, default=str) + "\n")
-    return {"path": str(path), "passed": doc["passed"], "verdict": doc["verdict"], "rule": doc["rule"]}
+    html_path = evaluation_path(artifact_root, candidate.name, ".html")
+    write_report(shown, html_path)
+    return {
+        "path": str(path),
+        "report": str(html_path),
+        "passed": doc["passed"],
+        "verdict": doc["verdict"],
+        "rule": doc["rule"],
+    }
 
 
 def read_decision(path: Path) -> dict[str, Any]:
@@ -77,11 +94,16 @@ def read_decision(path: Path) -> dict[str, Any]:
 
 
 def prune_evaluations(artifact_root: Path, *, dry_run: bool = False) -> list[Path]:
-    """Delete the decision documents of runs that no longer exist (removed by the clean-up)."""
+    """Delete the decision documents and HTML reports of runs that no longer exist (removed by the
+    clean-up)."""
     folder = artifact_root / EVALUATIONS_DIR
     if not folder.is_dir():
         return []
-    doomed = sorted(p for p in folder.glob("run_*.json") if not (artifact_root / p.stem).is_dir())
+    doomed = sorted(
+        p
+        for p in folder.glob("run_*")
+        if p.suffix in (".json", ".html") and not (artifact_root / p.stem).is_dir()
+    )
     if not dry_run:
         for path in doomed:
             path.unlink(missing_ok=True)

@@ -120,6 +120,9 @@ def test_bad_candidate_is_stopped_by_the_gate(stack, first_run):
     subject, body = alert(stack, "gate")
     assert f"candidate {candidate} rejected by the gate" in subject
     assert "hit@10" in body and "FAIL" in body and production in body
+    report = stack.root / "evaluations" / f"{candidate}.html"  # beside the decision, outside the run
+    assert f'<p>Report: <a href="{report.as_uri()}">{report}</a></p>' in body
+    assert 'data-verdict="fail"' in report.read_text()
 
 
 def test_half_the_orders_fails_the_data_checks(stack, first_run):

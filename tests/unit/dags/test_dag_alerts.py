@@ -40,6 +40,22 @@ def test_message_of_a_deliberate_failure(airflow_home):
     assert "manual__2026-01-01T00:00:00+00:00" in body and "tasks/gate" in body
 
 
+def test_the_gate_report_named_in_the_message_is_linked(airflow_home):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from plugins.reco_airflow.alerts import build_message
+    from plugins.reco_airflow.gate import REPORT_LINE
+
+    message = f"candidate run_x rejected\n{REPORT_LINE}/srv/artifacts/evaluations/run x.html\n\ntable"
+    _, body = build_message(context(AirflowFailException(message)))
+    link = (
+        '<a href="file:///srv/artifacts/evaluations/run%20x.html">/srv/artifacts/evaluations/run x.html</a>'
+    )
+    assert f"<p>Report: {link}</p>" in body
+    _, body = build_message(context(AirflowFailException(f"no report\n{REPORT_LINE}relative.html")))
+    assert "Report:" not in body  # a relative path would not lead anywhere from a mail client
+
+
 def test_message_of_an_unexpected_error_names_its_type(airflow_home):
     from plugins.reco_airflow.alerts import build_message
 

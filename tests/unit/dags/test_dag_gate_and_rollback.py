@@ -11,6 +11,7 @@ from helpers.tiny_run import make_tiny_run
 from plugins.reco_airflow import gate, serving_client
 from reco_core import columns as C
 from reco_core.artifacts.store import current_run, promote, read_promotion_log
+from reco_core.artifacts.verify import verify_run
 from reco_core.training.config import TrainConfig
 from reco_core.training.pipeline import train
 from serving.settings import DEFAULT_PROFILE
@@ -43,6 +44,11 @@ def test_first_run_passes_on_an_absolute_floor(trained, extraction):
     assert doc["kind"] == "first_run" and doc["reference"] is None
     assert doc["evaluation"]["methods"]["ranker"]["overall"]["hit@10"] >= 0.05
     assert "verdict: PASS (first run (no run_current): pass if hit@10 >= 0.05)" in doc["table"]
+    # The HTML report beside the decision, outside the run: the run still verifies and can be promoted.
+    report = Path(decision["report"])
+    assert report == root / "evaluations" / f"{trained.name}.html"
+    assert 'data-verdict="pass"' in report.read_text() and "<svg" in report.read_text()
+    assert verify_run(trained).ok
     failed = gate.evaluate_candidate(trained, None, holdout, settings(floor=1.0), root)
     assert not failed["passed"] and failed["verdict"] == "fail"
 
@@ -54,6 +60,9 @@ def test_comparison_on_the_same_samples(trained, extraction):
     assert doc["kind"] == "comparison" and doc["passed"]
     assert doc["metrics"]["hit@10"]["candidate"] == doc["metrics"]["hit@10"]["reference"]
     assert "candidate >= reference x (1 - 0.05)" in doc["rule"] and "verdict: PASS" in doc["table"]
+    page = Path(decision["report"]).read_text()
+    assert f"<h1>Candidate {trained.name} against reference {trained.name}</h1>" in page
+    assert 'data-chart="by_profession-hit@10"' in page  # both runs per profession, side by side
 
 
 def test_prune_evaluations_of_deleted_runs(tmp_path):
@@ -62,9 +71,16 @@ def test_prune_evaluations_of_deleted_runs(tmp_path):
     folder.mkdir()
     for name in ("run_20240101_000000", "run_20240102_000000"):
         (folder / f"{name}.json").write_text("{}")
-    assert gate.prune_evaluations(tmp_path, dry_run=True) == [folder / "run_20240102_000000.json"]
-    assert gate.prune_evaluations(tmp_path) == [folder / "run_20240102_000000.json"]
-    assert [p.name for p in folder.iterdir()] == ["run_20240101_000000.json"]
+        (folder / f"{name}.html").write_text("<html></html>")
+    (folder / "run_20240102_000000.txt").write_text("not ours")
+    gone = [folder / "run_20240102_000000.html", folder / "run_20240102_000000.json"]
+    assert gate.prune_evaluations(tmp_path, dry_run=True) == gone
+    assert gate.prune_evaluations(tmp_path) == gone
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "run_20240101_000000.html",
+        "run_20240101_000000.json",
+        "run_20240102_000000.txt",
+    ]
     assert gate.prune_evaluations(tmp_path / "empty") == []
 
 
