@@ -8,15 +8,20 @@
    - saturated: each connection sends its next request as soon as it has an answer (closed
      loop): the most the server can answer. By Little's law, mean latency = 32 / throughput:
      this phase alone could only show p99 <= 25 ms above ~1300 requests/s;
-   - paced: each connection waits 32/rate s between requests (offered load ~ --rate, 500/s):
-     the latency clients see at the target rate.
+   - paced: requests sent on a fixed schedule of --rate per second (500/s; each wrk thread hands
+     its share of send times to whichever connection is free): the latency clients see at the
+     target rate. Latency is timed from the actual send (wrk), so a server falling behind shows
+     as a rate below --rate rather than in the percentiles.
 3. The paced phase with 10 /reload calls during it (each reloads and re-verifies the whole run
    in one worker): zero errors expected.
 4. Memory of each worker, then of one worker alone: RSS, USS and PSS (psutil
-   memory_full_info; RSS counts shared pages once per process, PSS splits them).
+   memory_full_info). RSS counts every shared page (the memory-mapped arrays of the run) once
+   per process, so the summed RSS of N identical workers is N times one worker's whatever they
+   share; PSS splits each shared page between the processes mapping it, so summed PSS is the
+   memory the workers really take, and USS what each holds alone.
 
 Targets on the 2-core reference machine: >= 500 requests/s, p99 <= 25 ms, zero errors, and
-total PSS of 2 workers <= 1.5 x that of one worker alone. The load generator shares the two
+total memory (PSS) of 2 workers <= 1.5 x that of one worker alone. The load generator shares the two
 cores with the server: check that nothing else runs (`uptime`) before trusting the figures.
 
     .venv/bin/python bench/serving_load.py                                  # build + full bench
@@ -55,14 +60,35 @@ from reco_core.artifacts.verify import verify_run
 REPO = Path(__file__).resolve().parents[1]
 PORT = 8765
 N_BODIES = 2000
+WRK_THREADS = 2
 
 WRK_SCRIPT = """
 local bodies = {%(bodies)s}
 local i = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+-- Paced phases: this thread hands out send times one interval apart (its share of the rate) to
+-- whichever of its connections asks; a connection freed late sends at once, so the offered rate
+-- holds while the connections keep up. interval 0 = closed loop (send as soon as answered).
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } reco_timespec;
+int clock_gettime(int clk_id, reco_timespec *tp);
+]]
+local ts = ffi.new("reco_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+local interval = %(interval_ms)f
+local next_at = nil
 delay = function()
-  return %(delay_ms)d
+  if interval == 0 then return 0 end
+  local t = now_ms()
+  if next_at == nil or next_at < t - 1000 then next_at = t end  -- no backlog older than 1 s
+  local wait = next_at - t
+  next_at = next_at + interval
+  return wait > 0 and wait or 0
 end
 request = function()
   i = i %% #bodies + 1
@@ -190,8 +216,9 @@ def workers_of(master: psutil.Process) -> list[psutil.Process]:
 
 
 def pair_tables_mib(run: dict) -> float:
-    """Bytes of the pair indexes a worker holds: int32 index + float32 score per pair, int64 row
-    pointers per table; the reverse index has as many pairs as the forward one."""
+    """Bytes of the pair indexes (memory-mapped, shared by the workers): int32 index + float32
+    score per pair, int64 row pointers per table; the reverse index has as many pairs as the
+    forward one."""
     tables = run["pairs_per_profession"]
     forward = 8 * sum(tables.values()) + 8 * (run["items"] + 1) * len(tables)
     return 2 * forward / 2**20
@@ -206,14 +233,17 @@ def memory(processes: list[psutil.Process]) -> list[dict[str, float]]:
 
 
 # --- load --------------------------------------------------------------------------------------
-def wrk_script(path: Path, bodies: list[str], delay_ms: int) -> Path:
-    """A wrk script cycling through `bodies`; each connection waits `delay_ms` before each request."""
-    path.write_text(WRK_SCRIPT % {"bodies": ",\n".join(f"[[{b}]]" for b in bodies), "delay_ms": delay_ms})
+def wrk_script(path: Path, bodies: list[str], rate: float | None) -> Path:
+    """A wrk script cycling through `bodies`, paced at `rate` requests/s in all (None: closed loop)."""
+    interval_ms = 0.0 if rate is None else 1000 * WRK_THREADS / rate
+    bodies_lua = ",\n".join(f"[[{b}]]" for b in bodies)
+    path.write_text(WRK_SCRIPT % {"bodies": bodies_lua, "interval_ms": interval_ms})
     return path
 
 
 def run_wrk(wrk: str, script: Path, seconds: float, connections: int, label: str) -> LoadResult:
-    cmd = [wrk, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s", "-s", str(script)]
+    cmd = [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s"]
+    cmd += ["-s", str(script)]
     out = subprocess.run(
         [*cmd, f"http://127.0.0.1:{PORT}"], capture_output=True, text=True, check=True
     ).stdout
@@ -284,8 +314,8 @@ def main() -> None:
     run_dir = the_run(args)
     work = Path(tempfile.mkdtemp(prefix="serving-bench-"))
     bodies = basket_bodies(run_dir, args.basket, args.k)
-    saturate = wrk_script(work / "saturate.lua", bodies, 0)
-    paced = wrk_script(work / "paced.lua", bodies, round(1000 * args.connections / args.rate))
+    saturate = wrk_script(work / "saturate.lua", bodies, None)
+    paced = wrk_script(work / "paced.lua", bodies, args.rate)
     admin_key = secrets.token_hex(16)
     log = work / "uvicorn.log"
     results: list[LoadResult] = []
@@ -331,10 +361,11 @@ def main() -> None:
         for row in rows:
             name = f"{label} pid {row['pid']}"
             print(f"{name:<36} {row['rss']:>8.0f} {row['uss']:>8.0f} {row['pss']:>8.0f}")
-    print(f"pair tables (forward + reverse, unpickled: private to each worker): {pairs_mib:.0f} MiB")
+    print(f"pair tables (forward + reverse, memory-mapped, shared): {pairs_mib:.0f} MiB")
     for kind in ("rss", "pss"):
         ratio = sum(r[kind] for r in two) / one[0][kind]
-        print(f"total {kind.upper()} of 2 workers / 1 worker alone: {ratio:.2f} (target <= 1.5)")
+        target = "target <= 1.5" if kind == "pss" else "shared pages counted in each worker"
+        print(f"total {kind.upper()} of 2 workers / 1 worker alone: {ratio:.2f} ({target})")
     deaths = log.read_text(errors="replace").count("died")
     print(f"worker processes that died (uvicorn restarted them): {deaths}")
     if deaths or any(sum(r.errors) for r in results):
