@@ -118,19 +118,15 @@ def dockerignore_excludes(path: str, patterns: Iterable[str]) -> bool:
     """
     parts = Path(path).parts
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    names = [Path(prefix).name for prefix in prefixes]
     excluded = False
     for pattern in patterns:
-        negate = pattern.startswith("!")
         glob = pattern.removeprefix("!").strip("/")
-        anywhere = glob.startswith("**/")
-        glob = glob.removeprefix("**/")
-
-        def matches(prefix: str, glob: str = glob, anywhere: bool = anywhere) -> bool:
-            candidates = [prefix, *([Path(prefix).name] if anywhere else [])]
-            return any(fnmatch(candidate, glob) for candidate in candidates)
-
-        if any(matches(prefix) for prefix in prefixes):
-            excluded = not negate
+        candidates = prefixes
+        if glob.startswith("**/"):
+            glob, candidates = glob.removeprefix("**/"), prefixes + names
+        if any(fnmatch(candidate, glob) for candidate in candidates):
+            excluded = not pattern.startswith("!")
     return excluded
 
 
@@ -330,8 +326,11 @@ def file_env_reads(path: Path) -> EnvReads:
                     unresolved.append(f"{rel}:{node.lineno}: Connection.get of a computed id in {function}()")
                 else:
                     connections.add(conn_id)
-            elif callee == "setting" and first is not None and (name := resolve.value(first)) is not None:
-                settings.add(name)
+            elif callee == "setting" and first is not None:
+                if (name := resolve.value(first)) is None:
+                    unresolved.append(f"{rel}:{node.lineno}: setting() of a computed name in {function}()")
+                else:
+                    settings.add(name)
             # smtp_conn_id=..., http_conn_id=...: connections named where they are used
             conn_ids = (resolve.value(k.value) for k in node.keywords if (k.arg or "").endswith("conn_id"))
             connections.update(conn_id for conn_id in conn_ids if conn_id is not None)

@@ -4,6 +4,7 @@ refuse a read it cannot name rather than miss it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,18 @@ def test_each_kind_of_read_in_a_file_is_found(tmp_path: Path) -> None:
     assert reads.connection_ids == {"reco_db", "smtp_default"}
 
 
-def test_a_read_of_a_computed_name_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ('os.environ.get(prefix + "_URL")', "environment read of a computed name"),
+        ("setting(prefix)", "setting() of a computed name"),
+        ("Connection.get(prefix)", "Connection.get of a computed id"),
+    ],
+)
+def test_a_read_of_a_computed_name_is_refused(tmp_path: Path, call: str, message: str) -> None:
     source = tmp_path / "computed.py"
-    source.write_text('import os\ndef lookup(prefix):\n    return os.environ.get(prefix + "_URL")\n')
-    with pytest.raises(ValueError, match=r"computed.py:3: environment read of a computed name in lookup\(\)"):
+    source.write_text(f"import os\ndef lookup(prefix):\n    return {call}\n")
+    with pytest.raises(ValueError, match=rf"computed.py:3: {re.escape(message)} in lookup\(\)"):
         file_env_reads(source)
 
 
