@@ -2,9 +2,10 @@
 # Debian packages the code and tests need: unixODBC and the MariaDB/PostgreSQL ODBC drivers
 # (pyodbc loads them at run time), and Chromium, which Playwright drives in the browser tests
 # (tests/e2e/serving: /usr/bin/chromium; Playwright's own browser download cannot work offline).
+# wrk: the load generator of bench/serving_load.py, bench/serving_soak.py and the short soak test.
 # Installs only what is missing.
 set -euo pipefail
-PACKAGES=(unixodbc odbc-mariadb odbc-postgresql chromium)
+PACKAGES=(unixodbc odbc-mariadb odbc-postgresql chromium wrk)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,284 @@
+"""Soak: uvicorn with 2 workers under wrk at the target rate for N minutes, with a promotion of
+an alternate run every 30 s. Prints, per window (a minute by default): requests, p50/p99/max,
+errors, promotions, and the RSS of the workers; then the totals against the targets.
+
+Built from bench/serving_load.py's pieces (synthetic run, request bodies, server, wrk, memory):
+
+1. The run: a synthetic one built under --root (or --run), and an alternate: a copy of it made of
+   hard links (no extra disk) under another run name, so that each promotion makes every worker
+   load, verify, index and swap in a whole run, as a nightly promotion does.
+2. uvicorn with 2 workers serving the artifact root (ARTIFACT_DIR = the root): workers follow
+   run_current through their watcher (RELOAD_CHECK_SECONDS), no /reload is called.
+3. wrk paced at --rate (serving_load's fixed send schedule over --connections), one wrk run per
+   window back to back, while a thread promotes the other run every
+   --promote-every seconds (reco_core.artifacts.store.promote, what `reco promote` runs) and
+   samples the RSS of each worker every 2 s.
+
+Targets: zero errors (wrk connect/read/write/timeout/non-2xx), every promotion done and followed
+by both workers, no worker death, and RSS growth <= 10 %: the lowest total RSS of the last window
+against that of the first (the lowest, because a worker loading a run briefly holds two).
+
+    .venv/bin/python bench/serving_soak.py                          # 10 minutes, 300k products
+    .venv/bin/python bench/serving_soak.py --minutes 1 --items 10000  # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import serving_load as load
+from serving_load import LoadResult
+
+from reco_core.artifacts.manifest import read_manifest
+from reco_core.artifacts.store import new_run_name, promote
+
+RSS_SAMPLE_SECONDS = 2.0
+RSS_GROWTH_TARGET = 0.10
+
+
+@dataclass
+class Window:
+    """One window of the soak: wrk's figures, the promotions done and the RSS samples taken during it."""
+
+    load: LoadResult
+    promotions: int = 0
+    rss_mib: list[float] = field(default_factory=list)  # total RSS of the workers, every 2 s
+
+
+@dataclass
+class SoakResult:
+    windows: list[Window]
+    promotions: list[tuple[float, str, str | None]]  # (seconds since start, run, error or None)
+    followed: dict[int, str]  # worker pid -> run served at the end
+    current: str  # the run promoted last
+    deaths: int  # worker processes uvicorn had to restart
+
+    @property
+    def requests(self) -> int:
+        return sum(w.load.requests for w in self.windows)
+
+    @property
+    def errors(self) -> int:
+        return sum(sum(w.load.errors) for w in self.windows)
+
+    @property
+    def failed_promotions(self) -> int:
+        return sum(1 for _, _, error in self.promotions if error)
+
+    @property
+    def rss_growth(self) -> float:
+        """Lowest total RSS of the last window over that of the first, minus 1."""
+        first, last = self.windows[0].rss_mib, self.windows[-1].rss_mib
+        return min(last) / min(first) - 1 if first and last else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.errors == 0
+            and self.failed_promotions == 0
+            and self.deaths == 0
+            and set(self.followed.values()) == {self.current}
+            and self.rss_growth <= RSS_GROWTH_TARGET
+        )
+
+
+@contextlib.contextmanager
+def alternate_of(run_dir: Path) -> Iterator[Path]:
+    """A second run beside `run_dir` with the same files (hard links), removed on exit."""
+    alternate = run_dir.parent / new_run_name(run_dir.parent, "soak-alt")
+    alternate.mkdir()
+    try:
+        for name in [*read_manifest(run_dir).files, "manifest.json"]:
+            os.link(run_dir / name, alternate / name)
+        yield alternate
+    finally:
+        shutil.rmtree(alternate)
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables (load.serving passes this process's environment to uvicorn)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def served_runs(url: str, n: int) -> dict[int, str]:
+    """Worker pid -> run it serves, from `n` /version calls on fresh connections (each may reach
+    either worker: a kept-alive connection would always reach the same one)."""
+    answers: dict[int, str] = {}
+    for _ in range(n):
+        with httpx.Client(base_url=url, timeout=30) as client:
+            doc = client.get("/version").json()
+        answers[doc["worker_pid"]] = doc["run"]["run_id"] if doc["run"] else "not ready"
+    return answers
+
+
+def soak(
+    run_dir: Path,
+    *,
+    seconds: float,
+    window_seconds: float,
+    rate: int,
+    connections: int,
+    promote_every: float,
+    basket: int = 3,
+    k: int = 10,
+    reload_check_seconds: float = 5.0,
+    port: int = 8766,
+) -> SoakResult:
+    """Serve the root of `run_dir` with 2 workers, load it with wrk for `seconds` while promoting
+    `run_dir` and an alternate in turn every `promote_every` seconds."""
+    load.PORT = port  # serving_load's helpers all talk to load.PORT; another port lets both benches run
+    wrk = load.ensure_wrk()
+    root = run_dir.parent
+    work = Path(tempfile.mkdtemp(prefix="serving-soak-"))
+    script = load.wrk_script(work / "paced.lua", load.basket_bodies(run_dir, basket, k), rate)
+    log = work / "uvicorn.log"
+    promote(root, run_dir, actor="serving_soak", reason="soak start")
+    windows: list[Window] = []
+    promotions: list[tuple[float, str, str | None]] = []
+    stop = threading.Event()
+    with (
+        environment(RELOAD_CHECK_SECONDS=str(reload_check_seconds)),  # the workers' watcher interval
+        alternate_of(run_dir) as alternate,
+        load.serving(root, 2, secrets.token_hex(16), log, False) as master,
+    ):
+        url = f"http://127.0.0.1:{load.PORT}"
+        pair = (alternate, run_dir)
+        current = run_dir.name
+        start = time.monotonic()
+
+        def promote_and_sample() -> None:
+            nonlocal current
+            next_promotion = start + promote_every
+            while not stop.wait(RSS_SAMPLE_SECONDS):
+                rss = sum(m["rss"] for m in load.memory(load.workers_of(master)))
+                samples.append(rss)
+                if time.monotonic() >= next_promotion:
+                    target = pair[len(promotions) % 2]
+                    error = None
+                    try:
+                        promote(root, target, actor="serving_soak")
+                        current = target.name
+                    except Exception as exc:  # reported in the table, the soak goes on
+                        error = f"{type(exc).__name__}: {exc}"
+                    promotions.append((time.monotonic() - start, target.name, error))
+                    next_promotion += promote_every
+
+        samples: list[float] = []
+        thread = threading.Thread(target=promote_and_sample, daemon=True)
+        thread.start()
+        try:
+            for i in range(max(1, round(seconds / window_seconds))):
+                before, sampled = len(promotions), len(samples)
+                result = load.run_wrk(wrk, script, window_seconds, connections, f"{i + 1}")
+                windows.append(Window(result, len(promotions) - before, samples[sampled:]))
+                print(row(windows[-1]), flush=True)
+        finally:
+            stop.set()
+            thread.join()
+        time.sleep(reload_check_seconds + 2)  # time for the last promotion to be followed
+        followed = served_runs(url, 12)
+        deaths = log.read_text(errors="replace").count("died")
+    if deaths == 0:
+        shutil.rmtree(work)
+    else:
+        print(f"uvicorn log kept: {log}")
+    promote(root, run_dir, actor="serving_soak", reason="soak end")  # the alternate is removed
+    return SoakResult(windows, promotions, followed, current, deaths)
+
+
+HEADER = (
+    f"{'window':>6} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>8} {'max ms':>8} "
+    f"{'errors':>6} {'c/r/w/t/s':>11} {'promos':>6} {'RSS min MiB':>11} {'RSS max MiB':>11}"
+)
+
+
+def row(w: Window) -> str:
+    r = w.load
+    low, high = (f"{min(w.rss_mib):.0f}", f"{max(w.rss_mib):.0f}") if w.rss_mib else ("-", "-")
+    return (
+        f"{r.label:>6} {r.requests:>9} {r.rps:>7.0f} {r.p50:>7.2f} {r.p99:>8.2f} {r.max:>8.1f} "
+        f"{sum(r.errors):>6} {'/'.join(map(str, r.errors)):>11} {w.promotions:>6} {low:>11} {high:>11}"
+    )
+
+
+def report(result: SoakResult) -> None:
+    """The totals under the table that soak() printed window by window."""
+    failed = [f"{run} at {t:.0f} s: {error}" for t, run, error in result.promotions if error]
+    print(
+        f"requests {result.requests}, errors {result.errors}; promotions {len(result.promotions)}, "
+        f"failed {len(failed)}{': ' + '; '.join(failed) if failed else ''}"
+    )
+    print(f"runs served at the end (worker pid -> run): {result.followed}; promoted last: {result.current}")
+    print(f"worker processes that died (uvicorn restarted them): {result.deaths}")
+    print(
+        f"RSS growth, lowest of the last window vs the first: {100 * result.rss_growth:+.1f} % "
+        f"(target <= {100 * RSS_GROWTH_TARGET:.0f} %)"
+    )
+    print("PASS" if result.ok else "FAIL")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--run", help="reuse this run directory instead of building one")
+    parser.add_argument(
+        "--root", default=str(load.REPO / "var" / "bench" / "serving"), help="where to build the run"
+    )
+    parser.add_argument("--items", type=int, default=300_000)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--window", type=float, default=60, help="seconds per row of the table")
+    parser.add_argument("--rate", type=int, default=500, help="offered requests/s")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--promote-every", type=float, default=30, help="seconds between promotions")
+    parser.add_argument("--basket", type=int, default=3)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8766, help="serving_load.py uses 8765")
+    args = parser.parse_args()
+
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other jobs skew the figures)")
+    run_dir = load.the_run(args)
+    print(
+        f"soak: {args.minutes:g} min at {args.rate}/s ({args.connections} connections), 2 workers, "
+        f"a promotion every {args.promote_every:g} s; run {run_dir}\n{HEADER}",
+        flush=True,
+    )
+    result = soak(
+        run_dir,
+        seconds=60 * args.minutes,
+        window_seconds=args.window,
+        rate=args.rate,
+        connections=args.connections,
+        promote_every=args.promote_every,
+        basket=args.basket,
+        k=args.k,
+        port=args.port,
+    )
+    report(result)
+    sys.exit(0 if result.ok else 1)
+
+
+if __name__ == "__main__":
+    main()
