@@ -43,7 +43,11 @@ svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: #1f2933; }
 
 
 def write_report(data: dict, path: Path | str) -> None:
-    """Write the HTML of an evaluation or a comparison dict to `path`, atomically."""
+    """Write the HTML of an evaluation or a comparison dict to `path`, atomically.
+
+    An evaluation dict may carry `gate` ({"verdict", "rule"}): the Airflow gate's verdict on a
+    first run, shown on top like a comparison's.
+    """
     page = comparison_html(data) if "verdict" in data else evaluation_html(data)
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -53,10 +57,10 @@ def evaluation_html(report: dict) -> str:
     """Methods side by side: overall, lift over the best baseline, per basket size, per profession."""
     k, methods = report["protocol"]["k"], report["methods"]
     keys = [f"{name}@{k}" for name in METRICS]
-    body = [
-        _header(f"Evaluation of {report['run']['run_id']}", report, report["warnings"]),
-        "<h2>Overall</h2>",
-    ]
+    body = [_header(f"Evaluation of {report['run']['run_id']}", report, report["warnings"])]
+    if gate := report.get("gate"):  # the Airflow gate's verdict on a first run (plugins/reco_airflow/gate.py)
+        body.append(_verdict(gate["verdict"], gate["rule"]))
+    body.append("<h2>Overall</h2>")
     rows = [
         _row(
             name,
@@ -93,8 +97,7 @@ def comparison_html(comparison: dict) -> str:
     verdict, metrics = comparison["verdict"], comparison["metrics"]
     body = [
         _header(f"Candidate {cand} against reference {ref}", comparison, comparison["leakage"]["warnings"]),
-        f'<p>Verdict: <span class="verdict {escape(verdict)}" data-verdict="{escape(verdict)}">'
-        f"{escape(verdict.upper())}</span> <span class='muted'>({escape(comparison['rule'])})</span></p>",
+        _verdict(verdict, comparison["rule"]),
         "<h2>Overall</h2>",
     ]
     rows = [
@@ -111,6 +114,13 @@ def comparison_html(comparison: dict) -> str:
                 group, title, comparison["protocol"]["k"], [(r, {"run": r}, runs[r]) for r in RUNS]
             )
     return _page(f"reco eval --compare {cand} {ref}", body)
+
+
+def _verdict(verdict: str, rule: str) -> str:
+    return (
+        f'<p>Verdict: <span class="verdict {escape(verdict)}" data-verdict="{escape(verdict)}">'
+        f'{escape(verdict.upper())}</span> <span class="muted">({escape(rule)})</span></p>'
+    )
 
 
 def _gate_state(metric: dict) -> str:
