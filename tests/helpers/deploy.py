@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -27,6 +28,8 @@ HADOLINT = BIN / "hadolint"
 COMPOSE_FILE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / ".env.example"
 DOCKERFILES = (REPO / "Dockerfile.api", REPO / "Dockerfile.airflow")
+# The values .env.example leaves empty (compose refuses to start without them), for the tests.
+TEST_SECRETS = {"ADMIN_KEY": "a" * 64, "POSTGRES_PASSWORD": "p" * 64, "AIRFLOW_JWT_SECRET": "j" * 64}
 # Python packages of the repository; imports of anything else are third-party.
 PACKAGES = ("reco_core", "serving", "plugins", "dags")
 
@@ -164,6 +167,14 @@ def run_compose(env: Mapping[str, str], *args: str) -> subprocess.CompletedProce
     return subprocess.run(
         command, env={**base, **env}, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def compose_config(**env: str) -> dict[str, Any]:
+    """The resolved docker-compose.yml (`config --format json`) with TEST_SECRETS and `env`."""
+    result = run_compose({**TEST_SECRETS, **env}, "config", "--format", "json")
+    if result.returncode != 0:
+        raise AssertionError(f"docker-compose config failed: {result.stderr}")
+    return json.loads(result.stdout)
 
 
 # --- environment variables read by the code ------------------------------------------------------
