@@ -50,11 +50,15 @@ def test_hadolint_finds_nothing(dockerfile: Path) -> None:
 
 
 def test_hadolint_reports_a_bad_dockerfile(tmp_path: Path) -> None:
-    """The binary and the configuration really lint: a Dockerfile with known faults is reported."""
+    """The binary and the configuration really lint: a Dockerfile with known faults is reported,
+    an image from outside the trusted registry (.hadolint.yaml) included."""
     bad = tmp_path / "Dockerfile"
-    bad.write_text("FROM python:latest\nRUN apt-get update && apt-get install -y curl\nUSER root\n")
+    bad.write_text(
+        "FROM ghcr.io/acme/base:1.0 AS base\nFROM python:latest\n"
+        "RUN apt-get update && apt-get install -y curl\nUSER root\n"
+    )
     codes = {finding["code"] for finding in hadolint(bad)}
-    assert {"DL3007", "DL3008", "DL3002"} <= codes, codes
+    assert {"DL3026", "DL3007", "DL3008", "DL3002"} <= codes, codes
 
 
 def _pragmas(dockerfile: Path) -> list[tuple[int, list[str]]]:
