@@ -163,7 +163,7 @@ def run_compose(env: Mapping[str, str], *args: str) -> subprocess.CompletedProce
     """
     command = [str(require_binary(COMPOSE)), "--project-directory", str(REPO), "--env-file", str(ENV_EXAMPLE)]
     command += ["-f", str(COMPOSE_FILE), *args]
-    base = {"PATH": "/usr/bin:/bin", "HOME": str(REPO / ".pytest_cache")}
+    base = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}  # no user Docker config either
     return subprocess.run(
         command, env={**base, **env}, capture_output=True, text=True, timeout=60, check=False
     )
