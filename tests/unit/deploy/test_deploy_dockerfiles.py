@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,32 @@ def test_api_image_serves_on_its_settings_and_checks_healthz() -> None:
     )
     assert used and used <= set(env), f"not set by ENV: {used - set(env)}"
     assert env["HOST"] == "0.0.0.0" and env["DISABLE_MODEL_PICKLE"] == "1"
+
+
+def _package_data_matches(path: Path, package_data: dict[str, list[str]]) -> bool:
+    """Whether setuptools' package-data of an enclosing package (a directory with __init__.py)
+    has a pattern matching `path`, relative to that package's directory."""
+    for package_dir in path.parents[:-1]:  # the last parent is the repository root itself
+        if not (REPO / package_dir / "__init__.py").is_file():
+            continue
+        patterns = package_data.get(".".join(package_dir.parts), []) + package_data.get("*", [])
+        relative = path.relative_to(package_dir).as_posix()
+        if any(fnmatch(relative, pattern) for pattern in patterns):
+            return True
+    return False
+
+
+def test_api_image_install_carries_every_data_file_of_its_packages() -> None:
+    """Dockerfile.api installs the project as a wheel (not editable, unlike the venv): a data file
+    of a copied package (profiles, SQL, the playground's static files) reaches the image only if
+    pyproject's package-data names it."""
+    package_data = _pyproject()["tool"]["setuptools"]["package-data"]
+    copied = [src for _, src in copy_sources(dockerfile_instructions(BY_NAME["Dockerfile.api"]))]
+    packages = [src for src in copied if (REPO / src / "__init__.py").is_file()]
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", *packages], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    data_files = [Path(name) for name in tracked if not name.endswith(".py")]
+    assert data_files, f"no data file found under {packages}: the check would check nothing"
+    missing = [str(path) for path in data_files if not _package_data_matches(path, package_data)]
+    assert not missing, f"not in [tool.setuptools.package-data], so absent from the API image: {missing}"
