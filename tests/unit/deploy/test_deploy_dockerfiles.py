@@ -22,6 +22,7 @@ from helpers.deploy import (
     dockerignore_patterns,
     final_stage_env,
     instruction_words,
+    reachable_files,
     require_binary,
 )
 
@@ -218,3 +219,21 @@ def test_api_image_install_carries_every_data_file_of_its_packages() -> None:
     assert data_files, f"no data file found under {packages}: the check would check nothing"
     missing = [str(path) for path in data_files if not _package_data_matches(path, package_data)]
     assert not missing, f"not in [tool.setuptools.package-data], so absent from the API image: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "entries"),
+    [
+        ("Dockerfile.api", ["serving/app.py"]),
+        ("Dockerfile.airflow", ["dags/*.py", "reco_core/cli/__init__.py"]),
+    ],
+)
+def test_images_copy_every_module_their_code_imports(dockerfile: str, entries: list[str]) -> None:
+    """What uvicorn (API) or the DAGs and the `reco` CLI (Airflow) import, at any depth, is in the
+    image: a new import of another package of the repository would otherwise fail at start."""
+    copied = [REPO / src for _, src in copy_sources(dockerfile_instructions(BY_NAME[dockerfile]))]
+    files = reachable_files([path for pattern in entries for path in sorted(REPO.glob(pattern))])
+    outside = sorted(
+        str(f.relative_to(REPO)) for f in files if not any(f == c or f.is_relative_to(c) for c in copied)
+    )
+    assert not outside, f"{dockerfile} does not copy: {outside}"
