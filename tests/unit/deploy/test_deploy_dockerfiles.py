@@ -237,3 +237,10 @@ def test_images_copy_every_module_their_code_imports(dockerfile: str, entries: l
         str(f.relative_to(REPO)) for f in files if not any(f == c or f.is_relative_to(c) for c in copied)
     )
     assert not outside, f"{dockerfile} does not copy: {outside}"
+
+
+def test_the_secrets_file_is_never_committed() -> None:
+    """.env holds the deployment's secrets (.env.example says so); .dockerignore keeps it out of the
+    images (test above) and .gitignore out of the repository."""
+    ignored = subprocess.run(["git", "check-ignore", "--quiet", ".env"], cwd=REPO, check=False)
+    assert ignored.returncode == 0, ".env is not git-ignored"
