@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -75,14 +76,29 @@ class Inbox:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, str]]:
-    """A local SMTP server and the `smtp_default` connection (JSON) that delivers to it."""
+def smtp_server(credentials: tuple[str, str] | None = None) -> Iterator[tuple[Inbox, str]]:
+    """A local SMTP server and the `smtp_default` connection (JSON) that delivers to it.
+
+    With `credentials` (login, password) the server refuses mail until the client authenticates
+    with them (AUTH over plain text: loopback only), and the connection carries them.
+    """
     inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    auth: dict = {}
+    if credentials:
+        expected = LoginPassword(*(part.encode() for part in credentials))
+        auth = {
+            "authenticator": lambda server, session, envelope, mechanism, data: AuthResult(
+                success=data == expected
+            ),
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **auth)
     controller.start()
     extra = {"disable_tls": True, "disable_ssl": True, "from_email": "airflow@example.com", "retry_limit": 0}
+    login = dict(zip(("login", "password"), credentials, strict=True)) if credentials else {}
     conn = json.dumps(
-        {"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": extra | {"timeout": 5}}
+        {"conn_type": "smtp", "host": "127.0.0.1", "port": port, **login, "extra": extra | {"timeout": 5}}
     )
     try:
         yield inbox, conn

@@ -86,3 +86,23 @@ def test_alert_is_e_mailed(inbox):
     assert first["X-Envelope-To"] == "ops@example.com, data@example.com"
     assert "ventes  row count" in Inbox.body(first)
     assert second["Subject"].endswith("RuntimeError: second failure, same notifier")
+
+
+SMTP_PASSWORD = "Smtp-s3cret-pa55"
+
+
+def test_an_authenticated_alert_never_shows_the_smtp_password(airflow_home, monkeypatch, caplog):
+    """The connection's password opens the relay, and appears in no log line nor in the mail."""
+    import logging
+
+    from plugins.reco_airflow.alerts import FailureAlert
+
+    caplog.set_level(logging.DEBUG)
+    with smtp_server(credentials=("airflow", SMTP_PASSWORD)) as (inbox, conn):
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", conn)
+        monkeypatch.setenv("RECO_ALERT_EMAILS", "ops@example.com")
+        FailureAlert().notify(context(RuntimeError("boom")))
+        [message] = inbox.messages
+    assert message["Subject"].endswith("RuntimeError: boom")
+    assert "alert e-mailed to ops@example.com" in caplog.text
+    assert SMTP_PASSWORD not in caplog.text and SMTP_PASSWORD not in message.as_string()
