@@ -1,4 +1,5 @@
-"""A killed training leaves no run that looks finished; a tampered run is refused."""
+"""A killed training leaves no run that looks finished, and training again succeeds; a tampered
+run is refused."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from reco_core import columns as C
 from reco_core.artifacts import layout as L
-from reco_core.artifacts.store import promote
+from reco_core.artifacts.store import current_run, list_runs, promote
 from reco_core.artifacts.verify import verify_run
 from reco_core.errors import ArtifactError
 
@@ -49,6 +50,13 @@ def test_sigkill_during_training_leaves_no_run(trained_demo, tmp_path, kill_afte
     assert proc.returncode == -signal.SIGKILL
     leftovers = sorted(p.name for p in root.iterdir()) if root.exists() else []
     assert not [name for name in leftovers if name.startswith(L.RUN_PREFIX)], leftovers
+    # training again (shorter) succeeds beside what the killed one left, and is promoted
+    again = subprocess.run(
+        [*cmd, "--epochs", "2", "--patience", "2", "--make-current-symlink"], capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    [run] = list_runs(root)
+    assert verify_run(run).ok and current_run(root) == run
 
 
 def test_tampered_real_run_is_reported_and_refused(trained_demo, tmp_path):
