@@ -200,6 +200,25 @@ def test_a_broken_run_current_is_refused_and_the_served_run_stays(setup, client,
         _point_current_at(root, RUN_A)
 
 
+def test_a_damaged_run_behind_run_current_is_not_served(setup, client):
+    """A run damaged after its promotion (or a link set by hand): the watcher of each worker tries
+    it, says why it failed, and keeps the run it had."""
+    _, root, template = setup
+    name = max(run_files(template), key=lambda n: (root / RUN_A / n).stat().st_size)
+    run = add_run(root, template, f"{DAMAGED}_behind-current")
+    _truncate(run / name)
+    _point_current_at(root, run.name)
+    try:
+        deadline = time.monotonic() + 10
+        while name not in str((last := client.get("/version").json()["last_reload"])["detail"]):
+            assert time.monotonic() < deadline, f"the watcher did not try {run.name}: {last}"
+            time.sleep(0.1)
+        assert last["trigger"] == "watcher" and last["ok"] is False
+        assert served_run(client) == RUN_A
+    finally:
+        _point_current_at(root, RUN_A)
+
+
 def test_the_served_run_is_untouched_by_all_this(setup, client):
     """After every refusal above, the process still serves A, and A itself was never modified."""
     _, root, template = setup
