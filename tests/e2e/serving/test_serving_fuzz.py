@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, response_
 from serving_server import ADMIN_KEY, RUN_A, admin, make_root, running_server
 
 MAX_BODY = 1 << 20  # the default MAX_BODY_BYTES
-FUZZ_EXAMPLES = 200  # per operation and mode: about 1200 requests, ~15 s on 2 cores
+FUZZ_EXAMPLES = 200  # per operation and mode: about 1600 requests, ~10 s on 2 cores
 
 
 @pytest.fixture(scope="module")
