@@ -89,6 +89,7 @@ class SoakResult:
             self.errors == 0
             and self.failed_promotions == 0
             and self.deaths == 0
+            and len(self.followed) == 2
             and set(self.followed.values()) == {self.current}
             and self.rss_growth <= RSS_GROWTH_TARGET
         )
@@ -122,14 +123,16 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def served_runs(url: str, n: int) -> dict[int, str]:
-    """Worker pid -> run it serves, from `n` /version calls on fresh connections (each may reach
-    either worker: a kept-alive connection would always reach the same one)."""
+def served_runs(url: str, workers: int = 2, tries: int = 60) -> dict[int, str]:
+    """Worker pid -> run it serves, from /version calls on fresh connections (each may reach either
+    worker: a kept-alive connection would always reach the same one) until `workers` answered."""
     answers: dict[int, str] = {}
-    for _ in range(n):
+    for _ in range(tries):
         with httpx.Client(base_url=url, timeout=30) as client:
             doc = client.get("/version").json()
         answers[doc["worker_pid"]] = doc["run"]["run_id"] if doc["run"] else "not ready"
+        if len(answers) == workers:
+            break
     return answers
 
 
@@ -198,7 +201,7 @@ def soak(
             stop.set()
             thread.join()
         time.sleep(reload_check_seconds + 2)  # time for the last promotion to be followed
-        followed = served_runs(url, 12)
+        followed = served_runs(url)
         deaths = log.read_text(errors="replace").count("died")
     if deaths == 0:
         shutil.rmtree(work)
