@@ -161,6 +161,19 @@ def test_promoting_the_current_run_again_changes_nothing(root, add_run):
     assert len(_log(root)) == 1
 
 
+def test_a_swap_that_was_never_logged_is_logged_when_promoted_again(root, add_run):
+    """A promotion killed between the swap and the log write (test_artifact_promotion_kill.py)."""
+    add_run(A)
+    add_run(B)
+    S.promote(root, A)
+    (root / L.CURRENT_LINK).unlink()
+    (root / L.CURRENT_LINK).symlink_to(B)  # swapped, not logged
+    entry = S.promote(root, B, reason="again")
+    assert (entry.from_run, entry.to_run, entry.reason) == (A, B, "again") and _current(root) == B
+    assert [e["to"] for e in _log(root)] == [A, B]
+    assert S.promote(root, B) is None and len(_log(root)) == 2
+
+
 def test_promote_refuses_a_run_that_fails_verification(root, add_run):
     add_run(A)
     _corrupt(add_run(B))
