@@ -53,7 +53,7 @@ from reco_core.contract import (
     write_parquet,
 )
 from reco_core.errors import DataContractError, RecoError
-from reco_core.fsutil import atomic_path
+from reco_core.fsutil import TMP_PREFIX, atomic_path
 from reco_core.warehouse import baskets as B
 from reco_core.warehouse import queries as Q
 from reco_core.warehouse.connect import mask, open_warehouse
@@ -255,6 +255,17 @@ def _split_holdout(
     return held, rule
 
 
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete the temporary files of an extraction killed before renaming them (SIGKILL, OOM, power
+    cut): full-size copies that nothing reads and nothing else would ever remove. One extraction
+    writes a directory at a time (a concurrent one would lose its temporary files and fail)."""
+    names = (C.VENTES_FILE, C.DETAILS_FILE, C.HOLDOUT_FILE, C.PAIRS_FILE, C.EXTRACTION_SUMMARY_FILE)
+    if out_dir.is_dir():
+        for name in names:
+            for path in out_dir.glob(f"{TMP_PREFIX}{name}.*"):
+                path.unlink(missing_ok=True)
+
+
 def _write_files(
     out_dir: Path,
     tables: list[tuple[str, pa.Table, pa.Schema]],
@@ -265,6 +276,7 @@ def _write_files(
     watch: _Stopwatch,
 ) -> None:
     """Write every file under a temporary name; rename them all (extraction.json last) on success."""
+    _remove_leftovers(out_dir)
     with contextlib.ExitStack() as stack:
         summary_tmp = stack.enter_context(atomic_path(out_dir / C.EXTRACTION_SUMMARY_FILE))  # exits last
         written: dict[str, tuple[Path, int]] = {}

@@ -1,6 +1,7 @@
 """`reco data` SIGKILLed while writing and between each rename of its files, over an earlier
 extraction: every file under a final name is whole (the earlier one or the new one, never a
-mix of bytes), and extracting again produces exactly what an uninterrupted extraction does.
+mix of bytes), and extracting again produces exactly what an uninterrupted extraction does and
+removes the killed one's temporary files.
 
 Kills happen at the Nth os.replace (N walks up until the command completes without reaching
 it, so a file added to the extraction is covered) and inside the Parquet writer. Between a kill
@@ -89,6 +90,9 @@ def kill_then_recover(extractions, data: Path, kill: tuple[str, int, str]) -> bo
     assert again.returncode == 0, again.stderr
     assert digests(data) == later
     assert_matches_its_summary(data)
+    assert sorted(p.name for p in data.iterdir()) == sorted(
+        [*later, C.EXTRACTION_SUMMARY_FILE]
+    )  # no leftover
     return True
 
 
