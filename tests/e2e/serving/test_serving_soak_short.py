@@ -1,5 +1,5 @@
 """The soak of bench/serving_soak.py, short: 20 s of wrk on 2 uvicorn workers with a promotion
-every 6 s. Zero failed requests, every promotion done and followed by both workers.
+every 6 s. Zero failed requests, every promotion done, the last one served by both workers.
 
 The 10-minute version at the target rate is the bench itself (docs/reliability.md); this one
 runs in the test suite to catch a regression of hot promotion under load.
