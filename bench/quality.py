@@ -7,14 +7,16 @@ dataset of ../shared/datasets (skipped, with a note, when the folder is absent):
    days, tafeng 14 days, demo 30 days), else a seeded random 10 % of the orders;
 3. train with the default `reco train` flags (--epochs capped by --epochs, default 30 = the
    default flag itself; early stopping usually stops sooner);
-4. `reco eval` on the holdout: the API's default profile and every baseline, mode use_order,
-   basket-m 1 to 3, --n-samples samples, seed 42.
+4. `reco eval` on the holdout: the API's default profile (--profile) and every baseline, mode
+   use_order, basket-m 1 to 3, --n-samples samples, seed 42; the ranker with each profile of
+   --also-profiles on the same samples.
 Prints one table (dataset x method: Hit@10, Recall@10, MRR@10, fit and eval seconds) and
 whether the ranker beats every baseline on Hit@10 and MRR@10.
 
     .venv/bin/python bench/quality.py                                 # everything (~30-60 min)
     .venv/bin/python bench/quality.py --datasets demo groceries_arules --n-samples 5000
     .venv/bin/python bench/quality.py --work-dir /tmp/q --out /tmp/q/quality.json  # keep data/runs
+    .venv/bin/python bench/quality.py --also-profiles precision_pair_heavy_v2 diversity_friendly_v2
 
 With --work-dir, a dataset already extracted or trained there is reused (its times then read
 from extraction.json / params.json). bench/tune_profiles.py prepares its datasets with
@@ -42,7 +44,7 @@ from helpers.datasets import SHARED_DATASETS, dataset_dirs  # noqa: E402
 from reco_core import columns as C  # noqa: E402
 from reco_core.artifacts.store import list_runs  # noqa: E402
 from reco_core.demo.generator import generate_demo  # noqa: E402
-from reco_core.evaluation import EvalReport, Protocol, evaluate_run, load_profile  # noqa: E402
+from reco_core.evaluation import DEFAULT_PROFILE, EvalReport, Protocol, evaluate_run, load_profile  # noqa: E402
 from reco_core.evaluation.report import to_json  # noqa: E402
 from reco_core.training.config import TrainConfig  # noqa: E402
 from reco_core.training.pipeline import train  # noqa: E402
@@ -121,17 +123,27 @@ def train_run(data_dir: Path, root: Path, epochs: int, *, ventes: Path | None = 
     return run, time.perf_counter() - start
 
 
-def rows_of(name: str, prepared: Prepared, train_s: float, report: EvalReport) -> list[list[str]]:
-    """Markdown rows of one dataset: one per method, the ranker first with the goal verdict."""
+def rows_of(
+    name: str, prepared: Prepared, train_s: float, report: EvalReport, others: dict[str, EvalReport]
+) -> list[list[str]]:
+    """Markdown rows of one dataset: one per method, the ranker first with the goal verdict, then
+    the ranker with each other profile (`others`, evaluated on the same samples)."""
     data = report.to_dict()
     lift = data["lift_over_best_baseline"]
     missed = [key for key in GATED if not lift[key]["ranker_beats_all"]]
     goal = (
         "met" if not missed else "NOT met: " + ", ".join(f"{k} < {lift[k]['best_baseline']}" for k in missed)
     )
+    methods = dict(data["methods"])
+    ranker = methods.pop("ranker")
+    methods = (
+        {"ranker": ranker}
+        | {f"ranker, {profile}": other.to_dict()["methods"]["ranker"] for profile, other in others.items()}
+        | methods
+    )
     out = []
-    for method, m in data["methods"].items():
-        fit = train_s if method == "ranker" else m.get("fit", {}).get("seconds")
+    for method, m in methods.items():
+        fit = train_s if method.startswith("ranker") else m.get("fit", {}).get("seconds")
         out.append(
             [
                 name if method == "ranker" else "",
@@ -166,6 +178,12 @@ def main() -> int:
     )
     parser.add_argument("--work-dir", type=Path, help="keep warehouses, extractions and runs here (reused)")
     parser.add_argument("--profiles", type=Path, help="profiles file (default: serving/panier_params.json)")
+    parser.add_argument(
+        "--profile", default=DEFAULT_PROFILE, help="the ranker's profile, judged against the baselines"
+    )
+    parser.add_argument(
+        "--also-profiles", nargs="*", default=[], help="other profiles ranked on the same samples, shown"
+    )
     parser.add_argument("--out", type=Path, help="also write every evaluation report as JSON")
     args = parser.parse_args()
     available = sources()
@@ -175,7 +193,7 @@ def main() -> int:
     unknown = [n for n in names if n not in available]
     if unknown:
         print(f"skipped (not found under {SHARED_DATASETS}): {', '.join(unknown)}", file=sys.stderr)
-    profile = load_profile(path=args.profiles)
+    profile = load_profile(args.profile, args.profiles)
     protocol = dataclasses.replace(PROTOCOL, n_samples=args.n_samples)
     rows, reports = [], {}
     with tempfile.TemporaryDirectory(prefix="reco-quality-") as tmp:
@@ -189,9 +207,24 @@ def main() -> int:
             )
             run, train_s = train_run(prepared.data_dir, work / name / "artifacts", args.epochs)
             print(f"{name}: trained in {train_s:.0f} s", file=sys.stderr, flush=True)
-            report = evaluate_run(run, prepared.data_dir / C.HOLDOUT_FILE, profile=profile, protocol=protocol)
-            reports[name] = report.to_dict() | {"train_seconds": train_s, "prepare_seconds": prepared.seconds}
-            rows += rows_of(name, prepared, train_s, report)
+            holdout = prepared.data_dir / C.HOLDOUT_FILE
+            report = evaluate_run(run, holdout, profile=profile, protocol=protocol)
+            others = {
+                other: evaluate_run(
+                    run,
+                    holdout,
+                    profile=load_profile(other, args.profiles),
+                    protocol=protocol,
+                    with_baselines=False,
+                )
+                for other in args.also_profiles
+            }
+            reports[name] = report.to_dict() | {
+                "train_seconds": train_s,
+                "prepare_seconds": prepared.seconds,
+                "other_profiles": {other: r.to_dict()["methods"]["ranker"] for other, r in others.items()},
+            }
+            rows += rows_of(name, prepared, train_s, report, others)
             print(f"{name}: evaluated in {report.timings['evaluation']:.0f} s", file=sys.stderr, flush=True)
     print(markdown(rows))
     print(

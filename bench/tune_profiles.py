@@ -8,8 +8,9 @@ of the validation orders only; the holdout of bench/quality.py is never read.
 
 Each basket-size bucket is tuned on samples of its own sizes (bucket "1": m = 1, "2": m = 2,
 "3+": m = 3..4, "5+": m = 5..8), mode use_order, starting from the profile's current values for
-that size. Bucket "1" of precision_pair_heavy_v2 is the original product's: only the parameters
-it does not set (it inherits them from "default": PAIR_REV_WEIGHT, W_COVERAGE...) are searched.
+that size (--profile, default the API's, blend_tuned_v3). Bucket "1" of precision_pair_heavy_v2
+is the original product's: when that profile is tuned, only the parameters it does not set (it
+inherits them from "default": PAIR_REV_WEIGHT, W_COVERAGE...) are searched.
 The objective of a candidate is the mean, over datasets and over Hit@10 and MRR@10, of its
 relative lift over the best baseline (EASE included) on that dataset's samples, each lift capped
 at +2 % so that a dataset already ahead does not buy losses elsewhere (the goal of
@@ -41,19 +42,22 @@ from reco_core.evaluation import Protocol, load_profile
 from reco_core.evaluation.evaluate import baselines, load_index, read_orders, shipped_profiles
 from reco_core.evaluation.sampling import Samples
 from reco_core.evaluation.scoring import RankerRecommender, evaluate_methods, known_items
-from reco_core.ranking import BasketParams, Profile, RankerIndex
+from reco_core.ranking import DEFAULT_PROFILE, BasketParams, Profile, RankerIndex
 
 VAL_SHARE = 0.1
 BUCKET_SIZES = {"1": (1, 1), "2": (2, 2), "3+": (3, 4), "5+": (5, 8)}
 GRID: dict[str, tuple[float, ...]] = {
-    "W_PAIR": (0.5, 0.7, 1.0, 1.5, 2.0, 3.0),
-    "PAIR_ANY_WEIGHT": (0.2, 0.4, 0.7, 1.0, 1.5, 2.0, 3.0),
-    "W_EMB": (0.0, 0.1, 0.2, 0.3, 0.45),
+    "W_PAIR": (0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0),
+    "PAIR_ANY_WEIGHT": (0.2, 0.4, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0),
+    "W_EMB": (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8),
     "W_POPP": (0.0, 0.05, 0.15, 0.3),
+    "W_POPG": (0.0, 0.05, 0.15),
+    "TOP_PAIRS_ANY_FRAC": (0.25, 0.5, 1.0),
     "PAIR_REV_WEIGHT": (0.0, 0.1, 0.25, 0.5),
     "W_COVERAGE": (0.0, 0.1, 0.2, 0.4),
+    # diversity stays on (the profile is the API's default): MMR never pure relevance, gammes capped
     "MMR_LAMBDA": (0.75, 0.85, 0.95),
-    "CAP_PER_GAMME": (2, 3),
+    "CAP_PER_GAMME": (2, 3, 5),
 }
 GATED = ("hit@10", "mrr@10")
 LIFT_CAP = 0.02  # a dataset already 2 % ahead of its best baseline stops pulling the objective
@@ -163,13 +167,24 @@ def coordinate_search(
     return best, trail
 
 
+RELEVANCE_WEIGHTS = ("W_PAIR", "W_EMB", "W_POPP", "W_POPG", "W_COVERAGE")
+
+
+def shipped_values(params: BasketParams) -> dict[str, float]:
+    """The relevance weights rescaled so that the largest pair contribution, W_PAIR x (1 +
+    PAIR_ANY_WEIGHT), is 1: the ranking is unchanged (MMR min-max normalises relevance) except
+    against the MDD bonuses, which are absolute and so keep their original strength."""
+    scale = 1.0 / (params.W_PAIR * (1.0 + params.PAIR_ANY_WEIGHT))
+    return {name: round(getattr(params, name) * scale, 4) for name in RELEVANCE_WEIGHTS}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--datasets", nargs="*", help="names (default: demo and every real dataset found)")
     parser.add_argument("--buckets", nargs="*", default=list(BUCKET_SIZES), choices=list(BUCKET_SIZES))
-    parser.add_argument("--profile", default="precision_pair_heavy_v2")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE)
     parser.add_argument("--profiles", type=Path, help="profiles file (default: serving/panier_params.json)")
     parser.add_argument(
         "--n-samples", type=int, default=1500, help="validation samples per dataset and bucket"
@@ -200,8 +215,12 @@ def main() -> int:
             best, trail = coordinate_search(current, cases, args.passes, fixed)
             changed = {k: v for k, v in best.model_dump().items() if v != getattr(current, k)}
             result[bucket] = {"changed": changed, "fixed": sorted(fixed), "trail": trail}
+            if not fixed:
+                result[bucket]["shipped"] = {**changed, **shipped_values(best)}
             result[bucket]["seconds"] = round(time.perf_counter() - start, 1)
             print(f"bucket {bucket}: {json.dumps(changed)}; final {trail[-1]['lift']}", flush=True)
+            if "shipped" in result[bucket]:
+                print(f"bucket {bucket}, to ship: {json.dumps(result[bucket]['shipped'])}", flush=True)
     result["datasets"] = names
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

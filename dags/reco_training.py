@@ -19,7 +19,7 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 
 from plugins.reco_airflow.alerts import task_defaults
-from serving.settings import DEFAULT_PROFILE
+from reco_core.ranking import DEFAULT_PROFILE
 
 # DAG params that are TrainConfig fields of the same name (the `reco train` flags).
 TRAIN_FLAGS = (

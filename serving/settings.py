@@ -14,8 +14,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reco_core.artifacts import layout as L
+from reco_core.ranking.profiles import DEFAULT_PROFILE
 
-DEFAULT_PROFILE = "precision_pair_heavy_v2"
 DEFAULT_PANIER_PARAMS = Path(__file__).parent / "panier_params.json"
 
 

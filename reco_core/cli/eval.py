@@ -65,9 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="auto",
         help="auto: profession detected from the basket; use_order: the order's; none: no profession",
     )
-    p.add_argument(
-        "--profile", default=None, help="ranking profile (default: the API's, precision_pair_heavy_v2)"
-    )
+    p.add_argument("--profile", default=None, help="ranking profile (default: the API's default profile)")
     p.add_argument(
         "--profiles", type=Path, default=None, help="profiles file (default: serving/panier_params.json)"
     )

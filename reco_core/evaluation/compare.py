@@ -104,7 +104,7 @@ def compare_runs(
 ) -> Comparison:
     """Rank the same samples of `ventes` with both runs and apply the gate (see module doc).
 
-    `profile`: default the API's (precision_pair_heavy_v2 of serving/panier_params.json);
+    `profile`: default the API's (DEFAULT_PROFILE of serving/panier_params.json);
     `protocol`: default Protocol() (the original's defaults: K=10, m=1, 10000 samples, mode auto).
     Raises RecoError when `ventes` is the training input of either run (unless allowed).
     """

@@ -40,13 +40,10 @@ from reco_core.evaluation.scoring import (
     metric_key,
     unknown_professions,
 )
-from reco_core.ranking import K_MAX, Profile, RankerIndex, get_profile, load_profiles
+from reco_core.ranking import DEFAULT_PROFILE, K_MAX, Profile, RankerIndex, get_profile, load_profiles
 from reco_core.training.baskets import Baskets, baskets_from_frame
 
 log = logs.get_logger("evaluation")
-
-# The API's default profile and profiles file (serving/settings.py): what production ranks with.
-DEFAULT_PROFILE = "precision_pair_heavy_v2"
 
 
 def shipped_profiles() -> Path:

@@ -44,11 +44,19 @@ diversify.py, the parameters and profiles in docs/profiles.md.
 
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams, params_from_env
-from reco_core.ranking.profiles import Profile, get_profile, load_profiles, parse_profiles, select_bucket
+from reco_core.ranking.profiles import (
+    DEFAULT_PROFILE,
+    Profile,
+    get_profile,
+    load_profiles,
+    parse_profiles,
+    select_bucket,
+)
 from reco_core.ranking.ranker import K_MAX, NO_PROFESSION, recommend
 from reco_core.ranking.result import Recommendation, RecommendedItem, ScoreBreakdown
 
 __all__ = [
+    "DEFAULT_PROFILE",
     "K_MAX",
     "NO_PROFESSION",
     "BasketParams",

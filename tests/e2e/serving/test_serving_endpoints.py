@@ -9,6 +9,8 @@ from helpers.tiny_run import product_id
 from prometheus_client.parser import text_string_to_metric_families
 from serving_server import ITEMS, RUN_A, TRAINING, ids_of, make_root, running_server, shipped_profile
 
+from reco_core.ranking import DEFAULT_PROFILE
+
 MAX_BODY = 16384
 
 
@@ -50,8 +52,8 @@ def test_version_describes_the_run_profile_and_reload_state(client):
     assert run["pinned"] is False
     assert doc["run_current"] == RUN_A
     profile = doc["profile"]
-    assert profile["name"] == "precision_pair_heavy_v2"
-    shipped = shipped_profile("precision_pair_heavy_v2")
+    assert profile["name"] == DEFAULT_PROFILE
+    shipped = shipped_profile(DEFAULT_PROFILE)
     assert set(profile["buckets"]) == set(shipped.buckets)
     assert profile["buckets"] == {name: params.model_dump() for name, params in shipped.buckets.items()}
     assert doc["last_reload"]["trigger"] == "startup" and doc["last_reload"]["ok"] is True
@@ -66,8 +68,8 @@ def test_recommend_with_expand_explains_and_labels_every_item(client):
     )
     assert response.status_code == 200, response.text
     doc = response.json()
-    assert doc["run_id"] == RUN_A and doc["profile"] == "precision_pair_heavy_v2"
-    assert doc["bucket"] == shipped_profile("precision_pair_heavy_v2").for_size(2)[0]
+    assert doc["run_id"] == RUN_A and doc["profile"] == DEFAULT_PROFILE
+    assert doc["bucket"] == shipped_profile(DEFAULT_PROFILE).for_size(2)[0]
     assert doc["profession"] == "PLAQUISTE" and doc["profession_mix"] == {"PLAQUISTE": 1.0}
     assert doc["unknown_profession"] is None and doc["unknown_product_ids"] == [] and doc["fallback"] is None
     assert doc["basket"] == basket
@@ -97,7 +99,7 @@ def test_unknown_ids_are_reported_and_an_unknown_profession_means_detection(clie
     assert doc["unknown_profession"] == "MACON" and doc["profession"] is None
     assert doc["basket"] == [product_id(0)] and doc["unknown_product_ids"] == [999_999, -5]
     assert set(doc["profession_mix"]) <= {"PLAQUISTE", "PLOMBIER"} and doc["profession_mix"]
-    assert doc["bucket"] == shipped_profile("precision_pair_heavy_v2").for_size(1)[0]
+    assert doc["bucket"] == shipped_profile(DEFAULT_PROFILE).for_size(1)[0]
 
 
 @pytest.mark.parametrize("profession", [None, "", "  "])
@@ -236,5 +238,5 @@ def test_metrics_count_requests_by_route_template(client):
     assert value("reco_http_requests_total", endpoint="<unmatched>", status="404") >= 1
     assert "/nope/123" not in response.text  # raw paths never become labels
     assert value("reco_reloads_total", trigger="startup", result="ok") == 1
-    assert value("reco_active_run_info", run_id=RUN_A, profile="precision_pair_heavy_v2") == 1
+    assert value("reco_active_run_info", run_id=RUN_A, profile=DEFAULT_PROFILE) == 1
     assert value("reco_ready") == 1

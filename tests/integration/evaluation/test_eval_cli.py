@@ -6,7 +6,7 @@ import pytest
 
 from reco_core import columns as C
 from reco_core.cli import main
-from reco_core.evaluation import Protocol, compare_runs
+from reco_core.evaluation import DEFAULT_PROFILE, Protocol, compare_runs
 
 BASELINES = {"global_popularity", "profession_popularity", "pairs", "embeddings", "ease"}
 FAST = ["--n-samples", "300", "--seed", "5"]
@@ -23,7 +23,7 @@ def test_json_report_has_every_method_metric_and_breakdown(eval_demo, tmp_path, 
     report = json.loads(out.read_text())
     assert report["run"]["run_id"] == eval_demo.run.name  # run_current of the root
     assert report["ventes"]["path"].endswith(C.HOLDOUT_FILE)
-    assert report["profile"] == "precision_pair_heavy_v2"
+    assert report["profile"] == DEFAULT_PROFILE
     assert report["protocol"]["mode"] == "use_order"
     assert report["protocol"]["recall_denominator"] == "min(K, number of expected items)"
     assert report["samples"]["n"] == 300 and set(report["samples"]["per_m"]) == {"1", "2", "3"}

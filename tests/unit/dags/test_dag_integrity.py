@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from helpers.airflow_support import REPO, airflow_env
 
+from reco_core.ranking import DEFAULT_PROFILE
+
 HERE = Path(__file__).resolve().parent
 TRAINING_CHAIN = [
     "extract",
@@ -83,7 +85,7 @@ def test_training_params_have_defaults(parsed):
     assert params["epochs"] == 30 and params["no_components"] == 64 and params["lr"] == 0.05
     assert params["patience"] == 5 and params["holdout_days"] == 30 and params["min_occ"] == 1
     assert params["gate_tolerance"] == 0.05 and params["first_run_min_hit_at_10"] == 0.05
-    assert params["profile"] == "precision_pair_heavy_v2"
+    assert params["profile"] == DEFAULT_PROFILE
     assert params["shuffle_training_baskets"] is False
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from reco_core.errors import RecoError
-from reco_core.ranking import BasketParams, get_profile, load_profiles, params_from_env, parse_profiles
+from reco_core.ranking import (
+    DEFAULT_PROFILE,
+    BasketParams,
+    get_profile,
+    load_profiles,
+    params_from_env,
+    parse_profiles,
+)
 from reco_core.ranking.profiles import select_bucket
 
 SHIPPED = Path(__file__).resolve().parents[3] / "serving" / "panier_params.json"
@@ -190,7 +197,15 @@ def test_shipped_profiles_load_and_keep_the_original_bucket_1():
     raw = json.loads(SHIPPED.read_text())
     assert raw["precision_pair_heavy_v2"]["basket_params_by_size"]["1"] == ORIGINAL_BUCKET_1
     profiles = load_profiles(SHIPPED, environ={})
-    assert set(profiles) == {"precision_pair_heavy_v2", "diversity_friendly_v2"}
+    assert set(profiles) == {DEFAULT_PROFILE, "precision_pair_heavy_v2", "diversity_friendly_v2"}
     bucket, one = profiles["precision_pair_heavy_v2"].for_size(1)
     assert bucket == "1"
     assert one.model_dump(include=set(ORIGINAL_BUCKET_1)) == ORIGINAL_BUCKET_1
+
+
+def test_the_default_profile_differs_from_the_original_one_only_at_one_item():
+    profiles = load_profiles(SHIPPED, environ={})
+    tuned, original = profiles[DEFAULT_PROFILE], profiles["precision_pair_heavy_v2"]
+    assert tuned.for_size(1) != original.for_size(1)
+    for size in range(2, 12):
+        assert tuned.for_size(size) == original.for_size(size), size
