@@ -91,6 +91,7 @@ def test_alert_is_e_mailed(inbox):
 SMTP_PASSWORD = "Smtp-s3cret-pa55"
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback relay
 def test_an_authenticated_alert_never_shows_the_smtp_password(airflow_home, monkeypatch, caplog):
     """The connection's password opens the relay, and appears in no log line nor in the mail."""
     import logging
