@@ -22,13 +22,14 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_run import synthetic_run  # noqa: E402
 
-from reco_core.ranking import BasketParams, RankerIndex, recommend  # noqa: E402
+from reco_core.evaluation import load_profile  # noqa: E402
+from reco_core.ranking import Profile, RankerIndex, recommend  # noqa: E402
 
 BASKET_SIZES = (1, 3, 10, 30)
 
 
 def measure(
-    index: RankerIndex, params: BasketParams, size: int, profession: str | None, n: int
+    index: RankerIndex, profile: Profile, size: int, profession: str | None, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(wall, CPU) latencies in ms of `n` requests with popularity-drawn baskets of `size` items.
 
@@ -43,11 +44,11 @@ def measure(
         for _ in range(n + 20)
     ]
     for basket in baskets[:20]:  # warm-up: page in the arrays, fill the allocator
-        recommend(index, params, profession, basket, 10)
+        recommend(index, profile, profession, basket, 10)
     wall, cpu = np.empty(n), np.empty(n)
     for i, basket in enumerate(baskets[20:]):
         start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
-        recommend(index, params, profession, basket, 10)
+        recommend(index, profile, profession, basket, 10)
         wall[i], cpu[i] = time.perf_counter_ns() - start, time.thread_time_ns() - start_cpu
     return wall / 1e6, cpu / 1e6
 
@@ -59,8 +60,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000])
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
-    params = BasketParams()  # the built-in defaults: README §8 values
-    print(f"k=10, built-in default parameters, {args.requests} requests per cell, one thread, ms")
+    profile = load_profile()  # the API's default profile: each basket size takes its bucket
+    print(f"k=10, profile {profile.name}, {args.requests} requests per cell, one thread, ms")
     cell = "{:>8} {:>8} {:>10}"
     print(f"{'':>16} | {'auto-detected profession mix':^28} | {'explicit profession':^28}")
     header = cell.format("p50", "p99", "p99 CPU")
@@ -72,7 +73,7 @@ def main() -> None:
         for size in BASKET_SIZES:
             cells = []
             for profession in (None, index.professions[0]):
-                wall, cpu = measure(index, params, size, profession, args.requests)
+                wall, cpu = measure(index, profile, size, profession, args.requests)
                 stats = (np.percentile(wall, 50), np.percentile(wall, 99), np.percentile(cpu, 99))
                 cells.append(cell.format(*(f"{v:.2f}" for v in stats)))
             print(f"{n_items:>9} {size:>6} | {cells[0]} | {cells[1]}")

@@ -50,11 +50,15 @@ def test_refuses_a_non_positive_lambda():
         ease_weights(np.eye(2, dtype=np.float32), 0.0)
 
 
-def test_fit_keeps_the_most_sold_items_scores_with_b_and_reports_the_tuning():
+def _sales_decreasing_with_the_index(n_items: int = 8) -> np.ndarray:
+    """400 random baskets over `n_items` items, item i bought less often than item i - 1."""
     rng = np.random.default_rng(0)
-    n_items = 8
-    x = (rng.random((400, n_items)) < np.linspace(0.6, 0.05, n_items)).astype(np.float32)
-    index = make_index(n_items)
+    return (rng.random((400, n_items)) < np.linspace(0.6, 0.05, n_items)).astype(np.float32)
+
+
+def test_fit_keeps_the_most_sold_items_scores_with_b_and_reports_the_tuning():
+    x = _sales_decreasing_with_the_index()
+    index = make_index(x.shape[1])
     model = fit_ease(index, sp.csr_matrix(x), lambdas=(1.0, 30.0), max_items=5, val_samples=200, seed=1)
     assert model.items.tolist() == [0, 1, 2, 3, 4]  # the 5 most sold (sales decrease with the index)
     report = model.report.to_dict()
@@ -70,10 +74,8 @@ def test_fit_keeps_the_most_sold_items_scores_with_b_and_reports_the_tuning():
 
 
 def test_lambda_tuned_on_the_most_sold_subset_is_refitted_on_every_kept_item():
-    rng = np.random.default_rng(0)
-    n_items = 8
-    x = (rng.random((400, n_items)) < np.linspace(0.6, 0.05, n_items)).astype(np.float32)
-    index = make_index(n_items)
+    x = _sales_decreasing_with_the_index()
+    index = make_index(x.shape[1])
     full = fit_ease(index, sp.csr_matrix(x), lambdas=(1.0, 30.0), max_items=6, val_samples=200, seed=1)
     model = fit_ease(
         index, sp.csr_matrix(x), lambdas=(1.0, 30.0), max_items=6, tune_items=3, val_samples=200, seed=1
