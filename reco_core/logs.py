@@ -38,7 +38,7 @@ def _fmt(value: Any) -> str:
 def configure(level: str | int | None = None) -> None:
     """Install the key=value handler on the `reco` logger tree (idempotent)."""
     global _CONFIGURED
-    level = level or os.environ.get("RECO_LOG_LEVEL", "WARNING")
+    level = level or os.environ.get("RECO_LOG_LEVEL") or "WARNING"  # empty = unset
     root = logging.getLogger("reco")
     if not _CONFIGURED:
         handler = logging.StreamHandler(sys.stderr)

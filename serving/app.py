@@ -38,7 +38,7 @@ products that complete it, each with its score breakdown. See docs/serving.md.""
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    logs.configure(os.environ.get("RECO_LOG_LEVEL", "INFO"))
+    logs.configure(os.environ.get("RECO_LOG_LEVEL") or "INFO")
     state = ServingState(settings, Metrics())
 
     @contextlib.asynccontextmanager

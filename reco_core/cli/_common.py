@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -9,6 +11,12 @@ from pydantic import BaseModel, ValidationError
 from reco_core.errors import RecoError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def default_data_dir() -> Path:
+    """Where `reco data` writes and `reco train`/`reco eval` read: RECO_DATA_DIR, unset or empty
+    meaning var/data (an empty value must not become the current directory)."""
+    return Path(os.environ.get("RECO_DATA_DIR") or "var/data")
 
 
 def build_config(model: type[M], values: dict[str, Any]) -> M:

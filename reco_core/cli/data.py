@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 from pathlib import Path
 
+from reco_core.cli._common import default_data_dir
 from reco_core.warehouse.connect import DEFAULT_DATABASE, ENV_URL
 
 
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     source.add_argument("--database", help=f"database on --nom_serveur (default {DEFAULT_DATABASE})")
     source.add_argument("--sql-dir", type=Path, help="folder with adapted ventes.sql and details.sql")
-    p.add_argument("--dir_data", type=Path, default=Path(os.environ.get("RECO_DATA_DIR", "var/data")))
+    p.add_argument("--dir_data", type=Path, default=default_data_dir())
     p.add_argument("--since", type=iso_date, help="first order day kept (YYYY-MM-DD)")
     p.add_argument("--until", type=iso_date, help="last order day kept (YYYY-MM-DD, inclusive)")
     p.add_argument("--holdout-days", type=int, default=0, help="hold out the orders of the last N days")

@@ -10,11 +10,12 @@ Exit status of --compare: 0 when the candidate passes the gate, 1 when it fails.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from reco_core import columns as C
+from reco_core.artifacts.store import default_artifact_root
+from reco_core.cli._common import default_data_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(os.environ.get("RECO_DATA_DIR", "var/data")),
+        default=default_data_dir(),
         help=f"extraction directory whose {C.HOLDOUT_FILE} is the default --ventes",
     )
     p.add_argument(
@@ -40,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--artifact-dir",
         type=Path,
-        default=Path(os.environ.get("ARTIFACT_DIR", "artifacts")),
+        default=default_artifact_root(),
         help="a run, or an artifact root (its run_current, else its latest run)",
     )
     p.add_argument("--k", type=int, default=10, help="length of the recommended list")

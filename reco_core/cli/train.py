@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from reco_core import columns as C
-from reco_core.cli._common import build_config
+from reco_core.artifacts.store import default_artifact_root
+from reco_core.cli._common import build_config, default_data_dir
 from reco_core.errors import RecoError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    data_dir = Path(os.environ.get("RECO_DATA_DIR", "var/data"))
+    data_dir = default_data_dir()
     p = subparsers.add_parser(
         "train",
         help="train LightFM + pairs + popularity and write a run directory",
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="df_couple_produit.parquet (optional; pairs are derived from the baskets without it)",
     )
-    p.add_argument("--artifact-root", type=Path, default=Path(os.environ.get("ARTIFACT_DIR", "artifacts")))
+    p.add_argument("--artifact-root", type=Path, default=default_artifact_root())
     p.add_argument("--run-tag", default=None, help="suffix of the run name run_YYYYMMDD_HHMMSS_<tag>")
     g = p.add_argument_group("LightFM")
     g.add_argument("--no-components", type=int, default=64)

@@ -127,6 +127,17 @@ def test_api_replicas_get_a_host_port_range() -> None:
     assert (port["published"], port["target"]) == ("8080-8083", 8080)
 
 
+@pytest.mark.parametrize("service", ["api", "airflow-apiserver"])
+def test_published_ports_listen_on_the_loopback_interface_unless_told(
+    config: dict[str, Any], service: str
+) -> None:
+    """Like the make targets: nothing is exposed on every interface by default (BIND_ADDRESS)."""
+    (port,) = config["services"][service]["ports"]
+    assert port["host_ip"] == "127.0.0.1"
+    (port,) = compose_config(BIND_ADDRESS="10.0.0.5")["services"][service]["ports"]
+    assert port["host_ip"] == "10.0.0.5"
+
+
 def test_images_are_built_from_the_repository_dockerfiles(config: dict[str, Any]) -> None:
     builds = {name: service.get("build") for name, service in config["services"].items()}
     assert builds["api"]["dockerfile"] == "Dockerfile.api"
