@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import httpx
 from helpers.airflow_support import BIN, REPO, free_port
+from helpers.processes import stop_process_group, wait_for_healthz
 
 from reco_core.demo.generator import generate_demo
 from reco_core.warehouse.load import write_tables
@@ -106,20 +106,7 @@ def serving_api(artifact_root: Path, admin_key: str, log: Path) -> Iterator[Api]
         )
     api = Api(f"http://127.0.0.1:{port}", admin_key, process)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "the serving API did not start"
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{api.url}/healthz", timeout=5).status_code in (200, 503):
-                    break
-            time.sleep(0.2)
+        wait_for_healthz(process, api.url, why=lambda: log.read_text(errors="replace")[-3000:])
         yield api
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)

@@ -13,16 +13,15 @@ import gzip
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from helpers.processes import stop_process_group, wait_for_healthz
 from helpers.tiny_run import make_tiny_run, product_id, replace_file
 
 from reco_core.artifacts import layout as L
@@ -134,33 +133,10 @@ def running_server(log_dir: Path, workers: int = 1, **env: str) -> Iterator[Serv
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
-        _wait_until_up(server)
+        wait_for_healthz(process, server.url, why=server.log_tail)
         yield server
     finally:
-        _stop(process)
-
-
-def _wait_until_up(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    with server.client() as client:
-        while True:
-            assert server.process.poll() is None, f"uvicorn exited:\n{server.log_tail()}"
-            assert time.monotonic() < deadline, f"uvicorn did not answer /healthz:\n{server.log_tail()}"
-            with contextlib.suppress(httpx.TransportError):
-                if client.get("/healthz").status_code in (200, 503):
-                    return
-            time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (workers included), SIGKILL after 15 s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        stop_process_group(process)
 
 
 def admin(key: str = ADMIN_KEY) -> dict[str, str]:

@@ -8,17 +8,14 @@ first, and none may come out, whatever it is asked, including failed reloads and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shlex
-import signal
 import subprocess
-import time
 
 import httpx
 import psutil
 from helpers.airflow_support import airflow_env
+from helpers.processes import stop_process_group, wait_for_healthz
 from helpers.tiny_run import product_id
 from serving_server import (
     ADMIN_KEY,
@@ -110,13 +107,7 @@ def test_make_serve_listens_on_the_loopback_interface_only(tmp_path, templates):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None and time.monotonic() < deadline, shlex.split(command)
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                    break
-            time.sleep(0.2)
+        wait_for_healthz(process, f"http://127.0.0.1:{port}", statuses=(200,), why=lambda: command)
         tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
         listening = {
             c.laddr.ip
@@ -126,8 +117,7 @@ def test_make_serve_listens_on_the_loopback_interface_only(tmp_path, templates):
         }
         assert listening == {"127.0.0.1"}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        stop_process_group(process, timeout=30)
 
 
 def test_local_airflow_listens_on_the_loopback_interface_by_default(tmp_path):
