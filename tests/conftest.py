@@ -1,4 +1,5 @@
-"""Shared fixtures: real database URLs and a scratch directory per test.
+"""Shared fixtures: real database URLs, a scratch directory per test, a tiny run and an empty
+artifact root.
 
 The PostgreSQL and MariaDB servers of this machine are real; when one is down a test that needs
 it is skipped locally but fails under CI (CI=true), where `.ci/run` has started them.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from helpers.tiny_run import make_tiny_run
 
 PG_ADMIN_URL = os.environ.get("RECO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ODBC_DRIVER = os.environ.get("RECO_TEST_MARIADB_DRIVER", "MariaDB Unicode")
@@ -69,3 +72,17 @@ def mariadb_url() -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'warehouse.db'}"
+
+
+@pytest.fixture(scope="session")
+def template_run(tmp_path_factory) -> Path:
+    """One tiny valid run built once per session: copy it, never change it."""
+    return make_tiny_run(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    """An empty artifact root."""
+    path = tmp_path / "artifacts"
+    path.mkdir()
+    return path

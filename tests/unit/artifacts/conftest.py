@@ -1,4 +1,4 @@
-"""Fixtures of the artifact-store tests: copies of one tiny valid run, built once per session."""
+"""Fixtures of the artifact-store tests: copies of the session's tiny valid run (tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,6 @@ from pathlib import Path
 
 import pytest
 from helpers.tiny_run import make_tiny_run
-
-
-@pytest.fixture(scope="session")
-def template_run(tmp_path_factory) -> Path:
-    return make_tiny_run(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def root(tmp_path) -> Path:
-    path = tmp_path / "artifacts"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture

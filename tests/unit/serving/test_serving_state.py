@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers.tiny_run import make_tiny_run
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.store import promote
@@ -21,20 +20,8 @@ from serving.state import ServingState
 A, B, C = "run_20240101_000000", "run_20240102_000000", "run_20240103_000000"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return make_tiny_run(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def root(tmp_path) -> Path:
-    path = tmp_path / "artifacts"
-    path.mkdir()
-    return path
-
-
-def add(root: Path, template: Path, name: str, *, tampered: bool = False) -> Path:
-    run = Path(shutil.copytree(template, root / name))
+def add(root: Path, template_run: Path, name: str, *, tampered: bool = False) -> Path:
+    run = Path(shutil.copytree(template_run, root / name))
     if tampered:
         with open(run / L.TRAIN_POP, "ab") as fh:
             fh.write(b"\0")
@@ -56,9 +43,9 @@ def served(state: ServingState) -> str | None:
     return state.snapshot.run.run_id if state.snapshot else None
 
 
-def test_startup_follows_run_current_then_the_watcher_follows_promotions(root, template):
-    add(root, template, A)
-    add(root, template, B)
+def test_startup_follows_run_current_then_the_watcher_follows_promotions(root, template_run):
+    add(root, template_run, A)
+    add(root, template_run, B)
     promote(root, A)
     state = make_state(root)
 
@@ -74,15 +61,15 @@ def test_startup_follows_run_current_then_the_watcher_follows_promotions(root, t
     asyncio.run(scenario())
 
 
-def test_a_failing_promoted_run_is_verified_once_and_the_old_run_keeps_serving(root, template):
-    add(root, template, A)
-    add(root, template, B)
+def test_a_failing_promoted_run_is_verified_once_and_the_old_run_keeps_serving(root, template_run):
+    add(root, template_run, A)
+    add(root, template_run, B)
     promote(root, A)
     state = make_state(root)
 
     async def scenario() -> None:
         await state.startup()
-        add(root, template, C, tampered=True)
+        add(root, template_run, C, tampered=True)
         os.replace(_symlink(root, C), root / L.CURRENT_LINK)  # promote refuses it; a hand-made link does not
         with pytest.raises(ReloadError, match=f"{L.TRAIN_POP}: size"):
             await state.check("watcher")
@@ -96,8 +83,8 @@ def test_a_failing_promoted_run_is_verified_once_and_the_old_run_keeps_serving(r
     asyncio.run(scenario())
 
 
-def test_not_ready_until_a_valid_run_appears_without_retrying_the_same_failure(root, template):
-    add(root, template, A, tampered=True)
+def test_not_ready_until_a_valid_run_appears_without_retrying_the_same_failure(root, template_run):
+    add(root, template_run, A, tampered=True)
     state = make_state(root)
 
     async def scenario() -> None:
@@ -106,7 +93,7 @@ def test_not_ready_until_a_valid_run_appears_without_retrying_the_same_failure(r
         assert f"{L.TRAIN_POP}: size" in state.not_ready_reason
         await state.check("watcher")
         assert loads(state, "watcher", "failed") == 0  # the start-up failure is not repeated
-        add(root, template, B)  # a newer valid run: the latest one, with no run_current
+        add(root, template_run, B)  # a newer valid run: the latest one, with no run_current
         await state.check("watcher")
         assert served(state) == B
 
@@ -114,10 +101,10 @@ def test_not_ready_until_a_valid_run_appears_without_retrying_the_same_failure(r
 
 
 def test_an_explicit_reload_pins_until_run_current_changes_and_removing_the_link_changes_nothing(
-    root, template
+    root, template_run
 ):
     for name in (A, B, C):
-        add(root, template, name)
+        add(root, template_run, name)
     promote(root, A)
     state = make_state(root)
 
@@ -137,9 +124,9 @@ def test_an_explicit_reload_pins_until_run_current_changes_and_removing_the_link
     asyncio.run(scenario())
 
 
-def test_artifact_dir_naming_a_run_serves_it_pinned_against_run_current(root, template):
-    add(root, template, A)
-    add(root, template, B)
+def test_artifact_dir_naming_a_run_serves_it_pinned_against_run_current(root, template_run):
+    add(root, template_run, A)
+    add(root, template_run, B)
     promote(root, A)
     state = make_state(root / B)
     assert state.settings.artifact_root == root.resolve()
@@ -153,8 +140,8 @@ def test_artifact_dir_naming_a_run_serves_it_pinned_against_run_current(root, te
     asyncio.run(scenario())
 
 
-def test_reload_rereads_the_profiles_file_and_keeps_the_run(root, template, tmp_path):
-    add(root, template, A)
+def test_reload_rereads_the_profiles_file_and_keeps_the_run(root, template_run, tmp_path):
+    add(root, template_run, A)
     profiles = tmp_path / "profiles.json"
     shipped = json.loads(DEFAULT_PANIER_PARAMS.read_text())
     profiles.write_text(json.dumps({"only": shipped["precision_pair_heavy_v2"]}))
@@ -172,8 +159,8 @@ def test_reload_rereads_the_profiles_file_and_keeps_the_run(root, template, tmp_
     asyncio.run(scenario())
 
 
-def test_an_unreadable_profiles_file_leaves_the_service_not_ready(root, template, tmp_path):
-    add(root, template, A)
+def test_an_unreadable_profiles_file_leaves_the_service_not_ready(root, template_run, tmp_path):
+    add(root, template_run, A)
     profiles = tmp_path / "profiles.json"
     profiles.write_text("{")
     state = make_state(root, panier_params_path=profiles)
@@ -188,21 +175,21 @@ def _symlink(root: Path, name: str) -> Path:
     return tmp
 
 
-def test_a_reload_makes_a_not_ready_service_ready(root, template):
+def test_a_reload_makes_a_not_ready_service_ready(root, template_run):
     state = make_state(root)
 
     async def scenario() -> None:
         await state.startup()  # nothing under the root yet
         assert state.snapshot is None
-        add(root, template, A)
+        add(root, template_run, A)
         swap = await state.reload(A, None)
         assert swap.previous is None and served(state) == A
 
     asyncio.run(scenario())
 
 
-def test_the_memory_of_a_dropped_run_is_released_on_the_next_watcher_step(root, template, monkeypatch):
-    add(root, template, A)
+def test_the_memory_of_a_dropped_run_is_released_on_the_next_watcher_step(root, template_run, monkeypatch):
+    add(root, template_run, A)
     state = make_state(root)
     released = []
     monkeypatch.setattr("serving.state.release_free_memory", lambda: released.append(served(state)))
