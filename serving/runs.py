@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from reco_core.artifacts import layout as L
@@ -40,7 +41,13 @@ class Snapshot:
     profiles: Mapping[str, Profile]
     profile: Profile
     loaded_at: datetime
-    search: ProductSearchIndex  # GET /products/search: the labels folded once per run, not per query
+
+    @cached_property
+    def search(self) -> ProductSearchIndex:
+        """GET /products/search: the labels folded once per run, not per query, and only when the
+        first search comes (about a second at 300k products, which a reload or a promotion
+        followed by every worker need not pay). Two first searches at once may both build it."""
+        return ProductSearchIndex.build(self.run.item_ids, self.run.product_meta, self.run.train_pop)
 
 
 def current_link(root: Path) -> str | None:
@@ -112,5 +119,4 @@ def build_snapshot(run_dir: Path, profiles: Mapping[str, Profile], profile_name:
         run = load_run(run_dir)
     except ArtifactError as exc:
         raise ReloadError(409, "artifact_dir", str(exc)) from None
-    search = ProductSearchIndex.build(run.item_ids, run.product_meta, run.train_pop)
-    return Snapshot(run, RankerIndex.build(run), profiles, profile, datetime.now(UTC), search)
+    return Snapshot(run, RankerIndex.build(run), profiles, profile, datetime.now(UTC))
