@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from reco_core.ranking import BasketParams
+from reco_core.ranking.signals import Signal
 
 MAX_K = 100
 MAX_PRODUCT_IDS = 500
@@ -91,18 +92,18 @@ class ProductInfo(BaseModel):
     MDD: bool | None = Field(None, description="Own brand (marque de distributeur); null when unknown")
 
 
-class ScoreBreakdown(BaseModel):
-    """Weighted contribution of each signal; they add up to `score` (reco_core.ranking)."""
+# One field per member of reco_core.ranking.signals.Signal, in its order, described by its label.
+ScoreBreakdown = create_model(
+    "ScoreBreakdown",
+    __doc__="Contribution of each signal; they add up to `score` (reco_core.ranking.signals).",
+    **{s.value: (float, Field(description=f"{s.label} : {s.description}")) for s in Signal},
+)
 
-    pair: float
-    pair_any: float
-    reverse: float
-    emb: float
-    popp: float
-    popg: float
-    coverage: float
-    pl_base: float
-    pl_basket: float
+
+class SignalInfo(BaseModel):
+    name: str = Field(description="Key of the signal in score_breakdown")
+    label: str
+    description: str
 
 
 class RecommendedProduct(BaseModel):
@@ -153,6 +154,9 @@ class PlaygroundOptions(BaseModel):
     profiles: list[str] = Field(description="Profiles of the loaded profiles file")
     active_profile: str
     max_k: int
+    signals: list[SignalInfo] = Field(
+        description="The signals of score_breakdown, in order, with their labels"
+    )
 
 
 class EnrichResponse(BaseModel):

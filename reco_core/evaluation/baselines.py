@@ -142,7 +142,7 @@ class PairsOnly(ScoringRecommender):
 
     def __init__(self, index: RankerIndex) -> None:
         super().__init__(index)
-        table = index.pairs[index.any_position]
+        table = index.pairs[index.any_row]
         if table is None:
             raise ValueError(f"the run has no {ANY_PROFESSION} pair table")
         n = index.n_items

@@ -63,7 +63,7 @@ def query_professions(index: RankerIndex, samples: Samples, mode: Mode) -> np.nd
         return np.full(len(samples), PROFESSION_NONE, dtype=np.int64)
     if mode == "auto":
         return np.full(len(samples), PROFESSION_AUTO, dtype=np.int64)
-    lookup = index.prof_position
+    lookup = index.prof_row
     return np.array([lookup.get(name, PROFESSION_AUTO) for name in samples.profession], dtype=np.int64)
 
 
@@ -187,4 +187,4 @@ def known_items(*indexes: RankerIndex) -> np.ndarray:
 
 def unknown_professions(index: RankerIndex, samples: Samples) -> int:
     """Samples whose order's profession the run does not know (use_order falls back to detection)."""
-    return int(sum(name not in index.prof_position for name in samples.profession))
+    return int(sum(name not in index.prof_row for name in samples.profession))

@@ -27,13 +27,17 @@ from reco_core.artifacts.run import CsrPairs
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
+from reco_core.ranking.signals import Signal
 
-# rows of CandidatePool.pair_parts
-PAIR, PAIR_ANY, REVERSE = 0, 1, 2
+# The signals of CandidatePool.pair_parts, one row each, in this order.
+POOL_SIGNALS = (Signal.PAIR, Signal.PAIR_ANY, Signal.REVERSE)
+PAIR, PAIR_ANY, REVERSE = range(len(POOL_SIGNALS))
 
 
 @dataclass(frozen=True, eq=False)
 class CandidatePool:
+    # A candidate's "slot" is its index in these arrays; a basket item's "basket index" is its
+    # index in the basket (request order); a profession's "row" is its row in the RankerIndex.
     items: np.ndarray  # int64 [n]: item indices, ascending, never a basket item
     pair_parts: np.ndarray  # float64 [3, n]: weighted PAIR, PAIR_ANY and REVERSE contributions
     links: np.ndarray  # int64 [n]: how many distinct basket items link the candidate by pairs
@@ -42,9 +46,9 @@ class CandidatePool:
     from_popp: np.ndarray  # bool [n]: among the popular items of a profession of the mix
     from_popg: np.ndarray  # bool [n]: among the globally popular items (or the top-up)
 
-    def linked_by(self, position: int) -> list[int]:
-        """Basket positions (ascending) whose pair rows list the candidate at `position`."""
-        words = self.link_bits[:, position].tolist()
+    def linked_by(self, slot: int) -> list[int]:
+        """Basket indices (ascending) whose pair rows list the candidate at `slot`."""
+        words = self.link_bits[:, slot].tolist()
         return [b for b in range(self.n_basket) if words[b // 64] >> (b % 64) & 1]
 
     def coverage(self) -> np.ndarray:
@@ -63,7 +67,7 @@ def build_pool(
     reads = [_read_rows(table, basket, take) for table, take, _, _ in tables]
     entry_items = _concat([items for items, _, _ in reads], np.int32)
 
-    popp = _concat([index.popp_top[p][: params.TOP_POPP] for p in mix.positions], np.int64)
+    popp = _concat([index.popp_top[p][: params.TOP_POPP] for p in mix.rows], np.int64)
     popg = index.pop_order[: params.TOP_POPG]
     member = np.zeros(index.n_items, dtype=bool)
     member[entry_items] = True
@@ -78,10 +82,10 @@ def build_pool(
         items = np.flatnonzero(member)
 
     n = len(items)
-    position = np.empty(index.n_items, dtype=np.int32)  # only read at pool and basket items
-    position[items] = np.arange(n, dtype=np.int32)
-    position[basket] = n  # entries naming a basket item land in an extra bin, dropped
-    local = position[entry_items]
+    slot = np.empty(index.n_items, dtype=np.int32)  # only read at pool and basket items
+    slot[items] = np.arange(n, dtype=np.int32)
+    slot[basket] = n  # entries naming a basket item land in an extra bin, dropped
+    local = slot[entry_items]
     sums = np.zeros((3, n + 1))
     start = 0
     for (_, _, signal, factor), (_, scores, _) in zip(tables, reads, strict=True):
@@ -97,8 +101,8 @@ def build_pool(
         links=np.bitwise_count(link_bits).sum(axis=0, dtype=np.int64),
         link_bits=link_bits,
         n_basket=n_basket,
-        from_popp=_flags(position, member, popp, n),
-        from_popg=_flags(position, member, popg, n),
+        from_popp=_flags(slot, member, popp, n),
+        from_popg=_flags(slot, member, popg, n),
     )
 
 
@@ -117,12 +121,12 @@ def _pair_tables(
     budget = -(-params.TOP_PAIRS_TOTAL // n_basket) if params.TOP_PAIRS_TOTAL else params.TOP_PAIRS
     take, take_any = min(params.TOP_PAIRS, budget), min(params.top_pairs_any, budget)
     unit = params.W_PAIR / n_basket
-    rev, any_ = params.PAIR_REV_WEIGHT, index.any_position
+    rev, any_ = params.PAIR_REV_WEIGHT, index.any_row
     tables = []
-    for position, weight in zip(mix.positions.tolist(), mix.weights.tolist(), strict=True):
-        tables.append((index.pairs[position], take, PAIR, unit * weight))
-        tables.append((index.pairs_rev[position], take, REVERSE, unit * weight * rev))
-    if any_ not in mix.positions:  # a mix on everyone (NO_PROFESSION) already reads ANY in full
+    for row, weight in zip(mix.rows.tolist(), mix.weights.tolist(), strict=True):
+        tables.append((index.pairs[row], take, PAIR, unit * weight))
+        tables.append((index.pairs_rev[row], take, REVERSE, unit * weight * rev))
+    if any_ not in mix.rows:  # a mix on everyone (NO_PROFESSION) already reads ANY in full
         unit_any = unit * params.PAIR_ANY_WEIGHT
         tables.append((index.pairs[any_], take_any, PAIR_ANY, unit_any))
         tables.append((index.pairs_rev[any_], take_any, REVERSE, unit_any * rev))
@@ -144,22 +148,22 @@ def _top_up(index: RankerIndex, member: np.ndarray, basket: np.ndarray, count: i
     return index.pop_order[~taken[index.pop_order]][:count]
 
 
-def _link_bits(local: np.ndarray, basket_position: np.ndarray, n_basket: int, n: int) -> np.ndarray:
+def _link_bits(local: np.ndarray, basket_index: np.ndarray, n_basket: int, n: int) -> np.ndarray:
     """One bit per (candidate, basket item) linked by at least one pair entry.
 
     A bitset rather than np.unique of (candidate, basket item) keys: an OR per entry is linear,
     and a candidate listed by several tables of the same basket item still counts once.
     """
     bits = np.zeros(((n_basket + 63) // 64, n), dtype=np.uint64)
-    shift = (basket_position % 64).astype(np.uint64)
-    np.bitwise_or.at(bits, (basket_position // 64, local), np.left_shift(np.uint64(1), shift))
+    shift = (basket_index % 64).astype(np.uint64)
+    np.bitwise_or.at(bits, (basket_index // 64, local), np.left_shift(np.uint64(1), shift))
     return bits
 
 
-def _flags(position: np.ndarray, member: np.ndarray, items: np.ndarray, n: int) -> np.ndarray:
+def _flags(slot: np.ndarray, member: np.ndarray, items: np.ndarray, n: int) -> np.ndarray:
     """Pool flags of the `items` that made it into the pool (of `n` candidates)."""
     flags = np.zeros(n, dtype=bool)
-    flags[position[items[member[items]]]] = True
+    flags[slot[items[member[items]]]] = True
     return flags
 
 

@@ -2,7 +2,7 @@
 
 A request must not pay for anything that depends only on the run: profession centroids (for
 the profession auto-detection), the global popularity order (pool and fill), the unpadded
-popular items of each profession, and positional access to the pair indexes. The embeddings and
+popular items of each profession, and access to the pair indexes by profession row. The embeddings and
 pair tables stay plain read-only views of the run's (memory-mapped) arrays, not copies: API
 workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead. The
 one copy is `item_stats` (17 MB at 300k products, 12 professions): the popularities and the MDD
@@ -23,17 +23,17 @@ from reco_core.columns import ANY_PROFESSION
 
 @dataclass(frozen=True, eq=False)
 class RankerIndex:
-    """What `recommend` reads. Pair tables are by profession position; position
-    `any_position` (= number of professions) is the "ANY" table. None = no table in the run.
+    """What `recommend` reads. Pair tables are by profession row (the row of the per-profession arrays); row
+    `any_row` (= number of professions) is the "ANY" table. None = no table in the run.
 
-    That position stands for everyone, in every per-profession structure: "ANY" pairs, the
+    That row stands for everyone, in every per-profession structure: "ANY" pairs, the
     global popularity (item_stats column `popg_column`, the same number) and the globally most
     popular items (last entry of popp_top). So a mix on it scores a basket without profession
     (ranking.NO_PROFESSION) with the same code as a mix of professions."""
 
     run: RunArtifacts
     professions: tuple[str, ...]
-    prof_position: Mapping[str, int]
+    prof_row: Mapping[str, int]
     emb: np.ndarray  # float32 [n_items, d], L2-normalised rows
     prof_centroids: np.ndarray  # float32 [n_prof, d], L2-normalised (zero row: no sales)
     pairs: tuple[CsrPairs | None, ...]  # [n_prof + 1]
@@ -62,7 +62,7 @@ class RankerIndex:
         return cls(
             run=run,
             professions=run.professions,
-            prof_position={name: i for i, name in enumerate(run.professions)},
+            prof_row={name: i for i, name in enumerate(run.professions)},
             emb=emb,
             prof_centroids=centroids,
             pairs=tuple(run.pairs.get(name) for name in names),
@@ -78,12 +78,12 @@ class RankerIndex:
         return len(self.emb)
 
     @property
-    def any_position(self) -> int:
+    def any_row(self) -> int:
         return len(self.professions)
 
     @property
-    def position_names(self) -> tuple[str, ...]:
-        """Name of every position: the professions, then "ANY" (everyone)."""
+    def row_names(self) -> tuple[str, ...]:
+        """Name of every profession row: the professions, then "ANY" (everyone)."""
         return (*self.professions, ANY_PROFESSION)
 
     @property

@@ -20,21 +20,21 @@ import numpy as np
 
 @dataclass(frozen=True, eq=False)
 class ProfessionMix:
-    """Profession positions with weights summing to 1, best first; empty = no profession."""
+    """Profession rows with weights summing to 1, best first; empty = no profession."""
 
-    positions: np.ndarray  # int64
+    rows: np.ndarray  # int64: rows of the per-profession arrays (RankerIndex)
     weights: np.ndarray  # float64
 
     @classmethod
-    def single(cls, position: int) -> ProfessionMix:
-        return cls(np.array([position], np.int64), np.ones(1))
+    def single(cls, row: int) -> ProfessionMix:
+        return cls(np.array([row], np.int64), np.ones(1))
 
     @classmethod
     def empty(cls) -> ProfessionMix:
         return cls(np.empty(0, np.int64), np.empty(0))
 
     def named(self, professions: tuple[str, ...]) -> dict[str, float]:
-        return {professions[p]: float(w) for p, w in zip(self.positions, self.weights, strict=True)}
+        return {professions[p]: float(w) for p, w in zip(self.rows, self.weights, strict=True)}
 
 
 def basket_centroid(emb: np.ndarray, basket: np.ndarray) -> np.ndarray | None:

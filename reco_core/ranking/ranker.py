@@ -22,7 +22,8 @@ from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix, basket_centroid, detect_mix
 from reco_core.ranking.profiles import Profile
 from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, ScoreBreakdown
-from reco_core.ranking.scoring import EMB, Scores, score_pool, score_popularity
+from reco_core.ranking.scoring import Scores, score_pool, score_popularity
+from reco_core.ranking.signals import Signal
 
 K_MAX = 1000
 
@@ -59,24 +60,24 @@ def recommend(
     basket = np.array([index.run.item_index[pid] for pid in basket_ids], dtype=np.int64)
     profile = params if isinstance(params, Profile) else Profile.fixed(params)
     bucket, p = profile.for_size(len(basket))
-    position, unknown_profession = _profession(index, profession)
+    row, unknown_profession = _profession(index, profession)
 
     if len(basket):
         fallback: Fallback | None = None
-        mix, pool, scores = _score_basket(index, basket, position, p, k)
+        mix, pool, scores = _score_basket(index, basket, row, p, k)
     else:
-        if position == index.any_position:  # everyone's popularity is the global one
-            position = None
-        fallback = "global_popularity" if position is None else "profession_popularity"
-        mix, pool, scores = _score_popularity(index, position, p, k)
+        if row == index.any_row:  # everyone's popularity is the global one
+            row = None
+        fallback = "global_popularity" if row is None else "profession_popularity"
+        mix, pool, scores = _score_popularity(index, row, p, k)
     chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, k, p)
     return Recommendation(
         items=tuple(_item(index, pool, scores, int(c), basket_ids) for c in chosen),
         basket=basket_ids,
         unknown_product_ids=unknown_ids,
-        profession=None if position is None else index.position_names[position],
+        profession=None if row is None else index.row_names[row],
         unknown_profession=unknown_profession,
-        profession_mix=mix.named(index.position_names),
+        profession_mix=mix.named(index.row_names),
         fallback=fallback,
         bucket=bucket,
         params=p,
@@ -84,11 +85,11 @@ def recommend(
 
 
 def _score_basket(
-    index: RankerIndex, basket: np.ndarray, position: int | None, p: BasketParams, k: int
+    index: RankerIndex, basket: np.ndarray, row: int | None, p: BasketParams, k: int
 ) -> tuple[ProfessionMix, CandidatePool, Scores]:
     centroid = basket_centroid(index.emb, basket)
-    if position is not None:
-        mix = ProfessionMix.single(position)
+    if row is not None:
+        mix = ProfessionMix.single(row)
     elif centroid is None:
         mix = ProfessionMix.empty()
     else:
@@ -105,12 +106,12 @@ def _score_basket(
 
 
 def _score_popularity(
-    index: RankerIndex, position: int | None, p: BasketParams, k: int
+    index: RankerIndex, row: int | None, p: BasketParams, k: int
 ) -> tuple[ProfessionMix, CandidatePool, Scores]:
     """No usable basket: the popular items of the profession, or of everyone."""
-    mix = ProfessionMix.empty() if position is None else ProfessionMix.single(position)
+    mix = ProfessionMix.empty() if row is None else ProfessionMix.single(row)
     pool = build_pool(index, np.empty(0, np.int64), mix, p, shortlist_size(k))
-    return mix, pool, score_popularity(index, pool, position)
+    return mix, pool, score_popularity(index, pool, row)
 
 
 def _check_k(k: int) -> int:
@@ -135,14 +136,14 @@ def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[tuple
 
 
 def _profession(index: RankerIndex, profession: str | NoProfession | None) -> tuple[int | None, str | None]:
-    """(position of the explicit profession or None, the name when the run does not know it)."""
+    """(row of the explicit profession or None, the name when the run does not know it)."""
     if profession is NO_PROFESSION:
-        return index.any_position, None
+        return index.any_row, None
     name = (profession or "").strip()
     if not name:
         return None, None
-    if name in index.prof_position:
-        return index.prof_position[name], None
+    if name in index.prof_row:
+        return index.prof_row[name], None
     return None, name
 
 
@@ -150,17 +151,18 @@ def _item(
     index: RankerIndex,
     pool: CandidatePool,
     scores: Scores,
-    position: int,
+    slot: int,
     basket_ids: tuple[int, ...],
 ) -> RecommendedItem:
-    contributions = scores.contributions(position)
-    sources: list[int | str] = [basket_ids[b] for b in pool.linked_by(position)]
-    sources += [name for name, flag in (("popp", pool.from_popp), ("popg", pool.from_popg)) if flag[position]]
-    if contributions[EMB] > 0 and contributions[EMB] == max(contributions):
+    contributions = scores.contributions(slot)
+    sources: list[int | str] = [basket_ids[b] for b in pool.linked_by(slot)]
+    sources += [name for name, flag in (("popp", pool.from_popp), ("popg", pool.from_popg)) if flag[slot]]
+    emb = contributions.get(Signal.EMB, 0.0)
+    if emb > 0 and emb == max(contributions.values()):
         sources.append("emb")
     return RecommendedItem(
-        product_id=int(index.run.item_ids[pool.items[position]]),
-        score=float(scores.total[position]),
-        breakdown=ScoreBreakdown(*contributions),
+        product_id=int(index.run.item_ids[pool.items[slot]]),
+        score=float(scores.total[slot]),
+        breakdown=ScoreBreakdown(**contributions),
         sources=tuple(sources),
     )

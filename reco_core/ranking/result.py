@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from typing import Literal
 
 from reco_core.ranking.params import BasketParams
+from reco_core.ranking.signals import SIGNAL_NAMES
 
 # Why a request was answered by popularity alone: no usable basket item, with or without a
 # profession to take the popularity of.
@@ -15,21 +16,28 @@ Fallback = Literal["profession_popularity", "global_popularity"]
 
 @dataclass(frozen=True)
 class ScoreBreakdown:
-    """Weighted contribution of each signal (fields in reco_core.ranking.scoring.SIGNALS order)."""
+    """Contribution of each signal to a score (they sum to it); built by name, one field per
+    member of reco_core.ranking.signals.Signal, in its order (checked below, at import)."""
 
-    pair: float
-    pair_any: float
-    reverse: float
-    emb: float
-    popp: float
-    popg: float
-    coverage: float
-    pl_base: float
-    pl_basket: float
+    pair: float = 0.0
+    pair_any: float = 0.0
+    reverse: float = 0.0
+    ease: float = 0.0
+    emb: float = 0.0
+    popp: float = 0.0
+    popg: float = 0.0
+    coverage: float = 0.0
+    base: float = 0.0
+    pl_base: float = 0.0
+    pl_basket: float = 0.0
 
     @property
     def total(self) -> float:
         return sum(astuple(self))
+
+
+if tuple(field.name for field in fields(ScoreBreakdown)) != SIGNAL_NAMES:  # pragma: no cover
+    raise ImportError("ScoreBreakdown's fields must be the members of Signal, in their order")
 
 
 @dataclass(frozen=True)

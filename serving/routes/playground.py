@@ -12,8 +12,9 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from reco_core.ranking.signals import Signal
 from serving.deps import ServedSnapshot
-from serving.schemas import MAX_K, ErrorBody, PlaygroundOptions
+from serving.schemas import MAX_K, ErrorBody, PlaygroundOptions, SignalInfo
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -34,4 +35,5 @@ async def playground_options(snapshot: ServedSnapshot) -> PlaygroundOptions:
         profiles=sorted(snapshot.profiles),
         active_profile=snapshot.profile.name,
         max_k=MAX_K,
+        signals=[SignalInfo(name=s.value, label=s.label, description=s.description) for s in Signal],
     )

@@ -3,18 +3,9 @@
 // Text from the server always goes through textContent, never innerHTML: labels are data.
 "use strict";
 
-// Score breakdown signals in the order of the API's ScoreBreakdown, with what each one means.
-const SIGNALS = [
-  ["pair", "co-purchase pairs of the profession(s)"],
-  ["pair_any", "co-purchase pairs, all professions"],
-  ["reverse", "reverse pairs (bought before the basket items)"],
-  ["emb", "embedding similarity (LightFM)"],
-  ["popp", "popularity in the profession(s)"],
-  ["popg", "global popularity"],
-  ["coverage", "covers several basket items"],
-  ["pl_base", "own-brand (MDD) boost"],
-  ["pl_basket", "own-brand boost, MDD-rich basket"],
-];
+// Score breakdown signals, in order, with their labels: filled from GET /playground/options
+// (reco_core.ranking.signals owns them; nothing is listed here).
+let SIGNALS = [];
 const SOURCE_NAMES = { popp: "popular in the profession", popg: "popular overall", emb: "similar (embeddings)" };
 const SEARCH_DELAY_MS = 200;
 
@@ -62,6 +53,7 @@ async function loadOptions() {
       byId("profile").append(option);
     }
     byId("k").max = options.max_k;
+    SIGNALS = options.signals.map((signal) => [signal.name, `${signal.label} — ${signal.description}`]);
   } catch (error) {
     byId("run-info").textContent = "no run served";
     showError(error.message);

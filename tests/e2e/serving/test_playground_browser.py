@@ -12,7 +12,9 @@ from helpers.tiny_run import product_id
 from playwright.sync_api import Page, expect
 from serving_server import RUN_A, make_root, running_server
 
-BREAKDOWN = ("pair", "pair_any", "reverse", "emb", "popp", "popg", "coverage", "pl_base", "pl_basket")
+from reco_core.ranking.signals import SIGNAL_NAMES
+
+BREAKDOWN = SIGNAL_NAMES
 
 
 @pytest.fixture(scope="module")

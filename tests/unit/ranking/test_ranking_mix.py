@@ -60,7 +60,7 @@ def test_mix_is_softmax_topk_minmass_renormalised(topk, temp, minmass, kept):
 def test_detect_mix_by_hand():
     mix = detect_mix(np.eye(3), COS, topk=3, temp=0.1, minmass=0.1)
     mass = _softmax(COS, 0.1)
-    assert mix.positions.tolist() == [0, 1]
+    assert mix.rows.tolist() == [0, 1]
     assert mix.weights.tolist() == pytest.approx(
         [mass[0] / (mass[0] + mass[1]), mass[1] / (mass[0] + mass[1])]
     )

@@ -17,7 +17,7 @@ import pytest
 from helpers.ranking_runs import make_index, params, pid, pids
 
 from reco_core.ranking import ScoreBreakdown, recommend
-from reco_core.ranking.scoring import SIGNALS
+from reco_core.ranking.signals import SIGNAL_NAMES as SIGNALS
 
 EMB = np.array(
     [
