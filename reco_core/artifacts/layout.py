@@ -45,6 +45,16 @@ def pair_array_files(index_name: str) -> dict[str, str]:
 
 PAIR_ARRAYS: Final = (*pair_array_files(PAIR_BOOST_IDX).values(), *pair_array_files(PAIR_REV_IDX).values())
 
+# --- learned relevance (optional: a run trained with --blend-baskets 0, or an older run, has none)
+# EASE item-item table: row a lists the items b with the largest positive B[a, b], best first;
+# one table (not per profession), the pair-array layout with a single row of indptr.
+EASE_IDX: Final = "ease_idx"
+EASE_ARRAYS: Final = tuple(f"{EASE_IDX}.{part}.npy" for part in PAIR_ARRAY_PARTS)
+BLEND_MODEL: Final = "blend_model.txt"  # LightGBM lambdarank model, its own text format (no pickle)
+BLEND_META: Final = "blend.json"  # format, feature names, how the blend was fitted and validated
+BLEND_FORMAT: Final = "reco-blend-lgbm/1"
+OPTIONAL_FILES: Final = (*EASE_ARRAYS, BLEND_MODEL, BLEND_META)
+
 # --- info ------------------------------------------------------------------------------------
 PRODUCT_META: Final = "product_meta.json.gz"
 VERSIONS: Final = "versions.json"

@@ -46,6 +46,9 @@ def load_run(run_dir: Path | str) -> RunArtifacts:
         product_meta=parts.product_meta,
         params=parts.params,
         versions=parts.versions,
+        ease=parts.ease,
+        blend_model=parts.blend_model,
+        blend_meta=parts.blend_meta,
     )
     logs.event(
         log, "run loaded", run=artifacts.run_id, items=artifacts.n_items, professions=len(parts.professions)

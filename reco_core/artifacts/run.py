@@ -63,6 +63,10 @@ class RunArtifacts:
     product_meta: dict[int, dict[str, Any]]
     params: dict[str, Any]
     versions: dict[str, Any]
+    # Optional files (layout.OPTIONAL_FILES): None in a run trained without them, or older.
+    ease: CsrPairs | None = None  # EASE item-item table (layout.EASE_ARRAYS)
+    blend_model: str | None = None  # LightGBM model text (layout.BLEND_MODEL)
+    blend_meta: dict[str, Any] | None = None  # layout.BLEND_META
 
     @property
     def n_items(self) -> int:

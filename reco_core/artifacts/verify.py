@@ -68,6 +68,9 @@ class VerifiedParts:
     product_meta: dict[int, dict[str, Any]]
     params: dict[str, Any]
     versions: dict[str, Any]
+    ease: CsrPairs | None = None
+    blend_model: str | None = None
+    blend_meta: dict[str, Any] | None = None
 
 
 # --- value checks of the precomputed arrays: a problem, or None -----------------------------
@@ -259,6 +262,64 @@ class _Checker:
                 out[prof] = csr
         return out
 
+    def ease(self, n_items: int) -> CsrPairs | None:
+        """The EASE table when the run has one (all three arrays listed, or none of them)."""
+        listed = [name for name in L.EASE_ARRAYS if name in self.manifest.files]
+        if not listed:
+            return None
+        if len(listed) < len(L.EASE_ARRAYS):
+            missing = sorted(set(L.EASE_ARRAYS) - set(listed))
+            self.fail(L.EASE_IDX, f"incomplete EASE table: {', '.join(missing)} not in the manifest")
+            return None
+        arrays = [self.read(name, self.npy) for name in L.EASE_ARRAYS]
+        if any(a is None for a in arrays):
+            return None
+        if any(a.ndim != 1 for a in arrays):
+            self.fail(L.EASE_ARRAYS[0], f"shapes {[a.shape for a in arrays]}, expected 1-d arrays")
+            return None
+        csr = CsrPairs(*arrays)
+        if problem := _csr_problem(csr, n_items):
+            self.fail(L.EASE_IDX, problem)
+            return None
+        return csr
+
+    def blend(self, has_ease: bool) -> tuple[str, dict[str, Any]] | None:
+        """(model text, metadata) of the learned blend when the run has one.
+
+        The model is LightGBM's own text format, parsed by LightGBM (no pickle); its features
+        must be the ones this code computes, in the same order, or its trees would read the wrong
+        columns.
+        """
+        from reco_core.ranking.blend_model import FEATURE_NAMES, LearnedBlend  # lightgbm: only here
+
+        listed = [name for name in (L.BLEND_MODEL, L.BLEND_META) if name in self.manifest.files]
+        if not listed:
+            return None
+        if len(listed) < 2:
+            self.fail(listed[0], f"learned blend incomplete: {L.BLEND_MODEL} and {L.BLEND_META} go together")
+            return None
+        meta = _json_object(self, L.BLEND_META)
+        text = self.read(L.BLEND_MODEL, lambda name: read_verified_bytes(self.run_dir, name, self.manifest))
+        if meta is None or text is None:
+            return None
+        if meta.get("format") != L.BLEND_FORMAT:
+            self.fail(L.BLEND_META, f"format {meta.get('format')!r}, expected {L.BLEND_FORMAT!r}")
+            return None
+        if meta.get("features") != list(FEATURE_NAMES):
+            self.fail(L.BLEND_META, f"features {meta.get('features')!r}, this code computes {list(FEATURE_NAMES)}")
+            return None
+        if not has_ease:
+            self.fail(L.BLEND_META, "the learned blend reads the EASE table, which the run does not have")
+            return None
+        model = self.read(L.BLEND_MODEL, lambda _: text.decode("utf-8"))
+        blend = self.read(L.BLEND_MODEL, lambda _: LearnedBlend.from_text(model, meta)) if model else None
+        if blend is None:
+            return None
+        if blend.booster.num_feature() != len(FEATURE_NAMES):
+            self.fail(L.BLEND_MODEL, f"{blend.booster.num_feature()} features, expected {len(FEATURE_NAMES)}")
+            return None
+        return model, meta
+
     def model(self, mapping: dict, emb: np.ndarray | None) -> None:
         from lightfm import LightFM  # only the model check needs it
 
@@ -352,6 +413,8 @@ def inspect_run(
     else:
         c.notes.append(f"{L.PAIR_BOOST_RAW}: checksum verified, not unpickled (not read by serving)")
 
+    ease = c.ease(sizes["items"])
+    blend = c.blend(ease is not None)
     product_meta = _product_meta(c)
     params, versions = (_json_object(c, name) for name in (L.PARAMS, L.VERSIONS))
 
@@ -365,7 +428,18 @@ def inspect_run(
     report = VerifyReport(run_dir, c.problems, c.notes, sizes["items"], sizes["professions"], model_checked)
     if not report.ok or product_meta is None or params is None or versions is None:
         return report, None
-    parts = VerifiedParts(item_ids, professions, checked, pairs, pairs_rev, product_meta, params, versions)
+    parts = VerifiedParts(
+        item_ids,
+        professions,
+        checked,
+        pairs,
+        pairs_rev,
+        product_meta,
+        params,
+        versions,
+        ease,
+        *(blend or (None, None)),
+    )
     return report, parts
 
 

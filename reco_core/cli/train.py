@@ -61,6 +61,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     x.add_argument("--min-pair-count", type=int, default=1, help="drop pairs seen fewer times")
     x.add_argument("--val-baskets", type=int, default=2000, help="held-out baskets for early stopping")
     x.add_argument("--seed", type=int, default=42)
+    r = p.add_argument_group("learned relevance (docs/quality.md)")
+    r.add_argument(
+        "--blend-baskets",
+        type=int,
+        default=20000,
+        help="training orders held out to learn the blend on (at most 1/5 of them); 0 = no learned blend",
+    )
+    r.add_argument("--blend-samples", type=int, default=10000, help="baskets drawn from them to learn on")
+    r.add_argument("--ease-items", type=int, default=20000, help="most sold items of the EASE table")
+    r.add_argument("--ease-topk", type=int, default=200, help="EASE entries kept per item")
     p.set_defaults(func=run)
 
 

@@ -47,7 +47,8 @@ class RankerRecommender(Recommender):
         out = np.full((baskets.shape[0], k), -1, dtype=np.int64)
         for row in range(baskets.shape[0]):
             basket = item_ids[baskets.indices[baskets.indptr[row] : baskets.indptr[row + 1]]].tolist()
-            reco = recommend(self.index, self.profile, self._profession(int(professions[row])), basket, k)
+            profession = self._profession(int(professions[row]))
+            reco = recommend(self.index, self.profile, profession, basket, k, explain=False)
             out[row, : len(reco.items)] = [position[pid] for pid in reco.product_ids]
         return out
 

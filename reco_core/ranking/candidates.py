@@ -2,7 +2,8 @@
 
 Pool = for each basket item, the heads of its pair rows (each profession of the mix: TOP_PAIRS
 entries, forward and reverse; "ANY": round(TOP_PAIRS x TOP_PAIRS_ANY_FRAC) entries, forward and
-reverse) + the TOP_POPP most popular items of each profession of the mix + the TOP_POPG most
+reverse; when W_EASE > 0, TOP_EASE entries of its row of the run's EASE table) + the TOP_POPP
+most popular items of each profession of the mix + the TOP_POPG most
 popular items overall, minus the basket. A pool smaller than asked (`min_size`: tiny catalogue,
 zero pool sizes) is topped up from the global popularity order, so that k items can be returned.
 
@@ -30,8 +31,8 @@ from reco_core.ranking.profession_mix import ProfessionMix
 from reco_core.ranking.signals import Signal
 
 # The signals of CandidatePool.pair_parts, one row each, in this order.
-POOL_SIGNALS = (Signal.PAIR, Signal.PAIR_ANY, Signal.REVERSE)
-PAIR, PAIR_ANY, REVERSE = range(len(POOL_SIGNALS))
+POOL_SIGNALS = (Signal.PAIR, Signal.PAIR_ANY, Signal.REVERSE, Signal.EASE)
+PAIR, PAIR_ANY, REVERSE, EASE = range(len(POOL_SIGNALS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +40,7 @@ class CandidatePool:
     # A candidate's "slot" is its index in these arrays; a basket item's "basket index" is its
     # index in the basket (request order); a profession's "row" is its row in the RankerIndex.
     items: np.ndarray  # int64 [n]: item indices, ascending, never a basket item
-    pair_parts: np.ndarray  # float64 [3, n]: weighted PAIR, PAIR_ANY and REVERSE contributions
+    pair_parts: np.ndarray  # float64 [4, n]: weighted contributions of the POOL_SIGNALS tables
     links: np.ndarray  # int64 [n]: how many distinct basket items link the candidate by pairs
     link_bits: np.ndarray  # uint64 [ceil(n_basket / 64), n]: bit b set = basket item b links it
     n_basket: int
@@ -50,6 +51,19 @@ class CandidatePool:
         """Basket indices (ascending) whose pair rows list the candidate at `slot`."""
         words = self.link_bits[:, slot].tolist()
         return [b for b in range(self.n_basket) if words[b // 64] >> (b % 64) & 1]
+
+    def subset(self, slots: np.ndarray) -> CandidatePool:
+        """The pool of the candidates at `slots` only (ascending: items stay sorted)."""
+        slots = np.sort(slots)
+        return CandidatePool(
+            items=self.items[slots],
+            pair_parts=self.pair_parts[:, slots],
+            links=self.links[slots],
+            link_bits=self.link_bits[:, slots],
+            n_basket=self.n_basket,
+            from_popp=self.from_popp[slots],
+            from_popg=self.from_popg[slots],
+        )
 
     def coverage(self) -> np.ndarray:
         """(links - 1) / (n_basket - 1): 0 when linked to at most one basket item, 1 to all."""
@@ -86,15 +100,17 @@ def build_pool(
     slot[items] = np.arange(n, dtype=np.int32)
     slot[basket] = n  # entries naming a basket item land in an extra bin, dropped
     local = slot[entry_items]
-    sums = np.zeros((3, n + 1))
+    sums = np.zeros((len(POOL_SIGNALS), n + 1))
     start = 0
     for (_, _, signal, factor), (_, scores, _) in zip(tables, reads, strict=True):
         stop = start + len(scores)
         sums[signal] += factor * np.bincount(local[start:stop], weights=scores, minlength=n + 1)
         start = stop
-    rows = np.tile(np.arange(n_basket), len(reads))
-    entry_basket = np.repeat(rows, _concat([lens for _, _, lens in reads], np.int64))
-    link_bits = _link_bits(local, entry_basket, n_basket, n + 1)[:, :n]
+    # links count pair tables only: an EASE entry is a score, not a co-purchase
+    pair_reads = [read for (_, _, signal, _), read in zip(tables, reads, strict=True) if signal != EASE]
+    rows = np.tile(np.arange(n_basket), len(pair_reads))
+    entry_basket = np.repeat(rows, _concat([lens for _, _, lens in pair_reads], np.int64))
+    link_bits = _link_bits(local[: len(entry_basket)], entry_basket, n_basket, n + 1)[:, :n]
     return CandidatePool(
         items=items,
         pair_parts=sums[:, :n],
@@ -130,6 +146,8 @@ def _pair_tables(
         unit_any = unit * params.PAIR_ANY_WEIGHT
         tables.append((index.pairs[any_], take_any, PAIR_ANY, unit_any))
         tables.append((index.pairs_rev[any_], take_any, REVERSE, unit_any * rev))
+    if params.W_EASE:  # last: build_pool counts links over the tables before it
+        tables.append((index.ease, min(params.TOP_EASE, budget), EASE, params.W_EASE / n_basket))
     return [t for t in tables if t[0] is not None and t[1] > 0]
 
 

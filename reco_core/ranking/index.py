@@ -19,6 +19,7 @@ import numpy as np
 
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
+from reco_core.ranking.blend_model import LearnedBlend
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +45,8 @@ class RankerIndex:
     # One row per item so that scoring a candidate reads one cache line, not one per array.
     item_stats: np.ndarray
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
+    ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
+    blend: LearnedBlend | None  # the run's learned blend, None when it has none
 
     @classmethod
     def build(cls, run: RunArtifacts) -> RankerIndex:
@@ -71,6 +74,10 @@ class RankerIndex:
             popp_top=(*(row[row >= 0].astype(np.int64) for row in top), pop_order),
             item_stats=item_stats,
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
+            ease=run.ease,
+            blend=None
+            if run.blend_model is None
+            else LearnedBlend.from_text(run.blend_model, run.blend_meta or {}),
         )
 
     @property

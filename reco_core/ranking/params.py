@@ -40,6 +40,7 @@ class BasketParams(BaseModel):
     PAIR_ANY_WEIGHT: float = Field(0.40, ge=0)  # ANY pairs relative to the profession's pairs
     PAIR_REV_WEIGHT: float = Field(0.50, ge=0)  # addition: reverse pairs relative to forward ones
     W_COVERAGE: float = Field(0.10, ge=0)  # addition: bonus for links to several basket items
+    W_EASE: float = Field(0.0, ge=0)  # addition: the run's EASE item-item table (0 = not read)
     W_PL_BASE: float = Field(0.10, ge=0)
     W_PL_PER_BASK_PL: float = Field(0.15, ge=0)
     # candidate pool
@@ -48,6 +49,10 @@ class BasketParams(BaseModel):
     TOP_POPG: int = Field(300, ge=0)
     TOP_PAIRS_ANY_FRAC: float = Field(0.30, ge=0, le=1)
     TOP_PAIRS_TOTAL: int = Field(1000, ge=0)  # addition: entries per pair table per basket, 0 = no cap
+    TOP_EASE: int = Field(200, ge=0)  # addition: entries of each basket item's EASE row in the pool
+    # addition: 1 = relevance is the run's learned blend (ranking/learned.py) when the run has one;
+    # the W_* relevance weights above then only apply to runs without it. Policies still apply.
+    LEARNED_BLEND: int = Field(0, ge=0, le=1)
     # selection
     PAIR_QUOTA: int = Field(2, ge=0)
     DIVERSIFY: int = Field(1, ge=0, le=1)

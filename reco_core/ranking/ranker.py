@@ -18,11 +18,12 @@ from reco_core.errors import RecoError
 from reco_core.ranking.candidates import CandidatePool, build_pool
 from reco_core.ranking.diversify import choose, shortlist_size
 from reco_core.ranking.index import RankerIndex
+from reco_core.ranking.learned import SHORTLIST, feature_matrix, pool_params, shortlist
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix, basket_centroid, detect_mix
 from reco_core.ranking.profiles import Profile
 from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, ScoreBreakdown
-from reco_core.ranking.scoring import Scores, score_pool, score_popularity
+from reco_core.ranking.scoring import Scores, score_learned, score_pool, score_popularity
 from reco_core.ranking.signals import Signal
 
 K_MAX = 1000
@@ -45,8 +46,13 @@ def recommend(
     profession: str | NoProfession | None,
     product_ids: Iterable[int],
     k: int,
+    *,
+    explain: bool = True,
 ) -> Recommendation:
     """The k products that best complete a basket.
+
+    `explain=False` (the offline evaluation, which reads only the order) skips breaking the
+    learned blend's scores down by signal: item breakdowns then hold the policies' parts only.
 
     `params`: a profile (its bucket is chosen by the number of known basket items) or one
     parameter set. `profession`: None, "" or a name the run does not know -> detected from the
@@ -71,6 +77,8 @@ def recommend(
         fallback = "global_popularity" if row is None else "profession_popularity"
         mix, pool, scores = _score_popularity(index, row, p, k)
     chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, k, p)
+    if explain:
+        scores.explain(chosen)
     return Recommendation(
         items=tuple(_item(index, pool, scores, int(c), basket_ids) for c in chosen),
         basket=basket_ids,
@@ -87,6 +95,24 @@ def recommend(
 def _score_basket(
     index: RankerIndex, basket: np.ndarray, row: int | None, p: BasketParams, k: int
 ) -> tuple[ProfessionMix, CandidatePool, Scores]:
+    learned = bool(p.LEARNED_BLEND and index.blend is not None)
+    mix, centroid, pool, features = basket_pool(index, basket, row, p, k, learned=learned)
+    pl_share = float(index.item_stats[basket, index.pl_column].mean())
+    if features is not None:
+        return mix, pool, score_learned(index, pool, features, pl_share, p)
+    return mix, pool, score_pool(index, pool, centroid, mix, pl_share, p)
+
+
+def basket_pool(
+    index: RankerIndex, basket: np.ndarray, row: int | None, p: BasketParams, k: int, *, learned: bool
+) -> tuple[ProfessionMix, np.ndarray | None, CandidatePool, np.ndarray | None]:
+    """(profession mix, basket centroid, candidate pool, features) of a non-empty basket (item
+    indices).
+
+    `row`: the explicit profession's row, or None to detect the mix. `learned`: the pool the
+    learned blend scores - built with unit weights (learned.pool_params), cut to its shortlist,
+    with the shortlist's features (None otherwise). Training fits the blend on exactly these.
+    """
     centroid = basket_centroid(index.emb, basket)
     if row is not None:
         mix = ProfessionMix.single(row)
@@ -100,9 +126,12 @@ def _score_basket(
             temp=p.PROFMIX_TEMP,
             minmass=p.PROFMIX_MINMASS,
         )
-    pool = build_pool(index, basket, mix, p, shortlist_size(k))
-    pl_share = float(index.item_stats[basket, index.pl_column].mean())
-    return mix, pool, score_pool(index, pool, centroid, mix, pl_share, p)
+    if not learned:
+        return mix, centroid, build_pool(index, basket, mix, p, shortlist_size(k)), None
+    pool = build_pool(index, basket, mix, pool_params(p), shortlist_size(k))
+    features = feature_matrix(index, pool, centroid, mix)
+    slots = shortlist(features, max(SHORTLIST, 3 * k))
+    return mix, centroid, pool.subset(slots), features[slots]
 
 
 def _score_popularity(

@@ -7,11 +7,13 @@ computed nor stored (the embedding gather is the costly one).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from reco_core.ranking.blend_model import LearnedBlend
 from reco_core.ranking.candidates import POOL_SIGNALS, CandidatePool
+from reco_core.ranking.diversify import MMR_SHORTLIST
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
@@ -31,9 +33,35 @@ class Scores:
                 total += parts[signal]
         return cls(parts, total)
 
+    def explain(self, slots: np.ndarray) -> None:
+        """Prepare the contributions of the candidates at `slots` (nothing to do: `parts` has them)."""
+
     def contributions(self, slot: int) -> dict[str, float]:
         """The non-zero signals' contributions to the candidate at `slot` of the pool, by name."""
         return {signal.value: float(part[slot]) for signal, part in self.parts.items() if part[slot]}
+
+
+@dataclass(frozen=True, eq=False)
+class LearnedScores(Scores):
+    """Scores of the learned blend: the model's relevance plus the own-brand policy's parts.
+
+    The model's part of a candidate's explanation (SHAP values per signal) costs a tree walk per
+    row, so it is computed by `explain` for the recommended items only, not the whole pool.
+    """
+
+    blend: LearnedBlend | None = None
+    features: np.ndarray | None = None
+    explained: dict[int, dict[Signal, float]] = field(default_factory=dict)
+
+    def explain(self, slots: np.ndarray) -> None:
+        slots = [int(s) for s in slots if int(s) not in self.explained]
+        if self.blend is not None and slots:
+            rows = self.blend.explain(self.features[slots])
+            self.explained.update(zip(slots, rows, strict=True))
+
+    def contributions(self, slot: int) -> dict[str, float]:
+        shares = {s.value: v for s, v in self.explained.get(slot, {}).items() if v}
+        return shares | super().contributions(slot)
 
 
 def score_pool(
@@ -47,6 +75,8 @@ def score_pool(
     """The linear blend of reco_core.ranking's docstring on every candidate of the pool."""
     items = pool.items
     parts = dict(zip(POOL_SIGNALS, pool.pair_parts, strict=True))
+    if not params.W_EASE:
+        del parts[Signal.EASE]
     if params.W_EMB and centroid is not None:
         cosine = np.take(index.emb, items, axis=0) @ centroid.astype(np.float32)
         parts[Signal.EMB] = params.W_EMB * np.clip(cosine, 0.0, 1.0)
@@ -73,3 +103,32 @@ def score_popularity(index: RankerIndex, pool: CandidatePool, profession: int | 
     the only signal, and W_POPG is usually 0."""
     signal, column = (Signal.POPG, index.popg_column) if profession is None else (Signal.POPP, profession)
     return Scores.of({signal: np.take(index.item_stats[:, column], pool.items)}, len(pool.items))
+
+
+def score_learned(
+    index: RankerIndex,
+    pool: CandidatePool,
+    features: np.ndarray,
+    basket_pl_share: float,
+    params: BasketParams,
+) -> LearnedScores:
+    """The run's learned blend on the pool's `features` (ranker.basket_pool), then the own-brand
+    policy.
+
+    The policy is the linear blend's MDD bonus, (W_PL_BASE + W_PL_PER_BASK_PL x basket MDD share),
+    expressed as a share of the spread of the model's scores over the best SHORTLIST candidates:
+    the model's scores have no fixed scale, and a bonus relative to their spread lifts an MDD item
+    only above candidates whose relevance is close to its own.
+    """
+    assert index.blend is not None
+    relevance = index.blend.score(features)
+    parts: dict[Signal, np.ndarray] = {}
+    bonus = params.W_PL_BASE + params.W_PL_PER_BASK_PL * basket_pl_share
+    if bonus and len(relevance):
+        top = np.partition(relevance, -min(MMR_SHORTLIST, len(relevance)))[-MMR_SHORTLIST:]
+        spread = float(top.max() - top.min())
+        own_brand = np.take(index.item_stats[:, index.pl_column], pool.items)
+        parts[Signal.PL_BASE] = params.W_PL_BASE * spread * own_brand
+        parts[Signal.PL_BASKET] = params.W_PL_PER_BASK_PL * basket_pl_share * spread * own_brand
+    total = relevance + sum(parts.values(), np.zeros(len(relevance)))
+    return LearnedScores(parts, total, blend=index.blend, features=features)

@@ -68,7 +68,7 @@ class Signal(StrEnum):
     BASE = (
         "base",
         "point de départ du modèle",
-        "part du score commune à toute la liste (mélange appris : taille du panier, moyenne du modèle)",
+        "mélange appris : part du score qu'aucun signal seul n'explique (taille du panier, effets croisés)",
     )
     PL_BASE = ("pl_base", "bonus marque propre (MDD)", "règle commerciale : les produits MDD sont remontés")
     PL_BASKET = (

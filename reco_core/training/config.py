@@ -44,6 +44,11 @@ class TrainConfig(BaseModel):
     min_pair_count: int = Field(1, ge=1)
     val_baskets: int = Field(2000, ge=0)
     seed: int = 42
+    # learned relevance (training/blend.py): held-out training orders, samples, EASE table
+    blend_baskets: int = Field(20000, ge=0)  # 0 = no learned blend (and no EASE table)
+    blend_samples: int = Field(10000, ge=100)
+    ease_items: int = Field(20000, ge=2)
+    ease_topk: int = Field(200, ge=1)
 
     @field_validator("run_tag")
     @classmethod

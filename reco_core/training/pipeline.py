@@ -30,13 +30,21 @@ from reco_core.training.baskets import (
     profession_item_counts,
     select_items,
 )
+from reco_core.training.blend import FitData, fit_blend, fit_index
 from reco_core.training.config import TrainConfig
 from reco_core.training.embeddings import normalised_item_embeddings
 from reco_core.training.fit import fit_with_early_stopping, make_validation
-from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pair_index, save_pickle
+from reco_core.training.run_writer import (
+    save_json,
+    save_npy,
+    save_npz,
+    save_pair_index,
+    save_pickle,
+    save_text,
+)
 
 log = logs.get_logger("train")
-LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "rectools-lightfm", "scikit-learn")
+LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "rectools-lightfm", "lightgbm", "scikit-learn")
 
 
 class _Stopwatch:
@@ -75,10 +83,13 @@ def train(cfg: TrainConfig) -> Path:
     watch.lap("items", items=n_items, baskets=x.shape[0], professions=n_prof)
 
     rng = np.random.default_rng(cfg.seed)
+    # Held out of LightFM: its early-stopping baskets and the learned blend's (training/blend.py).
     eligible = np.flatnonzero(np.diff(x.indptr) >= 2)
     n_val = min(cfg.val_baskets, len(eligible) // 10)
-    val_rows = np.sort(rng.choice(eligible, size=n_val, replace=False)) if n_val else np.empty(0, np.int64)
-    train_rows = np.setdiff1d(np.arange(x.shape[0]), val_rows)
+    n_blend = min(cfg.blend_baskets, len(eligible) // 5)
+    held = rng.permutation(eligible)[: max(n_val, n_blend)]
+    val_rows, blend_rows = np.sort(held[:n_val]), np.sort(held[:n_blend])
+    train_rows = np.setdiff1d(np.arange(x.shape[0]), held)
     x_train, prof_train = x[train_rows].tocoo(), prof[train_rows]
     # LightFM wants the weights as a COO matrix with exactly the interactions' entry order
     weights = sp.coo_matrix(
@@ -111,8 +122,9 @@ def train(cfg: TrainConfig) -> Path:
     watch.lap("lightfm", epochs=len(fit.history), best_epoch=fit.best_epoch)
 
     emb = normalised_item_embeddings(fit.model, ifeat)
+    all_weighted = sp.diags(weight.astype(np.float32)) @ x
     train_pop, pop_by_prof, top_popp = popularity.popularity_arrays(
-        weighted, prof_train, n_prof, cfg.topk_per_prof
+        all_weighted, prof, n_prof, cfg.topk_per_prof
     )
     item_to_gamme, item_is_pl = popularity.item_attributes(item_ids, details)
     watch.lap("precompute")
@@ -135,6 +147,11 @@ def train(cfg: TrainConfig) -> Path:
     watch.lap(
         "pairs", source="df_couple_produit" if pair_table is not None else "baskets", kept=sum(kept.values())
     )
+
+    learned = _learned_relevance(
+        cfg, x, prof, weight, train_rows, blend_rows, item_ids, professions, emb, item_to_gamme, item_is_pl
+    )
+    watch.lap("learned_blend", learned=learned is not None)
 
     root = Path(cfg.artifact_root)
     name = new_run_name(root, cfg.run_tag)
@@ -166,6 +183,13 @@ def train(cfg: TrainConfig) -> Path:
         save_pickle(tmp, L.PAIR_BOOST_RAW, raw)
         save_pair_index(tmp, L.PAIR_BOOST_IDX, fwd)
         save_pair_index(tmp, L.PAIR_REV_IDX, rev)
+        if learned is not None:
+            ease, model_text, blend_meta = learned
+            for fname, arr in zip(L.EASE_ARRAYS, (ease.indptr, ease.indices, ease.scores), strict=True):
+                save_npy(tmp, fname, arr)
+            if model_text is not None:
+                save_text(tmp, L.BLEND_MODEL, model_text)
+                save_json(tmp, L.BLEND_META, blend_meta)
         save_json(tmp, L.PRODUCT_META, popularity.product_meta(details))
         save_json(tmp, L.VERSIONS, _versions(cfg))
         watch.lap("write")
@@ -184,9 +208,11 @@ def train(cfg: TrainConfig) -> Path:
                     "baskets": int(x.shape[0]),
                     "train_baskets": len(train_rows),
                     "val_baskets": validation.size,
+                    "blend_baskets": len(blend_rows),
                     "professions": n_prof,
                     "pairs_kept": kept,
                 },
+                "learned_blend": None if learned is None else learned[2],
                 "timings": watch.timings,
             },
         )
@@ -196,6 +222,44 @@ def train(cfg: TrainConfig) -> Path:
     if cfg.make_current_symlink:
         promote(root, run_dir, reason="reco train --make-current-symlink")
     return run_dir
+
+
+def _learned_relevance(
+    cfg: TrainConfig,
+    x: sp.csr_matrix,
+    prof: np.ndarray,
+    weight: np.ndarray,
+    fit_rows: np.ndarray,
+    held_rows: np.ndarray,
+    item_ids: np.ndarray,
+    professions: tuple[str, ...],
+    emb: np.ndarray,
+    item_to_gamme: np.ndarray,
+    item_is_pl: np.ndarray,
+):
+    """(EASE table, blend model text or None, blend.json or EASE report) of training/blend.py;
+    None with --blend-baskets 0 or too few baskets to hold any out."""
+    if not len(held_rows):
+        return None
+    index, ease_report = fit_index(
+        FitData(x[fit_rows], prof[fit_rows], weight[fit_rows]),
+        item_ids,
+        professions,
+        emb,
+        item_to_gamme,
+        item_is_pl,
+        topk_per_prof=cfg.topk_per_prof,
+        pair_topk=cfg.pair_topk,
+        pair_alpha=cfg.pair_alpha,
+        min_pair_count=cfg.min_pair_count,
+        ease_items=cfg.ease_items,
+        ease_topk=cfg.ease_topk,
+        seed=cfg.seed,
+    )
+    held = FitData(x[held_rows], prof[held_rows], weight[held_rows])
+    blend = fit_blend(index, held, samples=cfg.blend_samples, threads=cfg.threads, seed=cfg.seed)
+    model_text, meta = blend if blend is not None else (None, {})
+    return index.ease, model_text, meta | {"ease": ease_report}
 
 
 def _versions(cfg: TrainConfig) -> dict:

@@ -41,6 +41,10 @@ def save_pair_index(run_dir: Path, name: str, index: tuple[dict, dict[str, np.nd
         save_npy(run_dir, fname, arrays[part])
 
 
+def save_text(run_dir: Path, name: str, text: str) -> None:
+    (run_dir / name).write_text(text, encoding="utf-8")
+
+
 def save_json(run_dir: Path, name: str, obj: Any) -> None:
     text = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, default=_default)
     if name.endswith(".gz"):

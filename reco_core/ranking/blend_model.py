@@ -1,0 +1,78 @@
+"""The fitted model of a run's learned blend (ranking/learned.py), and its feature columns.
+
+Apart from learned.py so that the RankerIndex can hold the model without importing the pool code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm
+import numpy as np
+
+from reco_core.ranking.signals import Signal
+
+# (feature name, signal it explains), in the column order of the model's input.
+FEATURES: tuple[tuple[str, Signal], ...] = (
+    ("pair", Signal.PAIR),
+    ("pair_rel", Signal.PAIR),
+    ("pair_any", Signal.PAIR_ANY),
+    ("pair_any_rel", Signal.PAIR_ANY),
+    ("reverse", Signal.REVERSE),
+    ("ease", Signal.EASE),
+    ("ease_rel", Signal.EASE),
+    ("emb", Signal.EMB),
+    ("popp", Signal.POPP),
+    ("popg", Signal.POPG),
+    ("links", Signal.COVERAGE),
+    ("link_share", Signal.COVERAGE),
+    ("basket_size", Signal.BASE),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in FEATURES)
+# The feature columns of each signal that an explanation sets to 0 (ablation); the basket size is
+# context, not a signal of the candidate, so its effect stays in Signal.BASE.
+ABLATED: dict[Signal, list[int]] = {}
+for _column, (_, _signal) in enumerate(FEATURES):
+    if _signal is not Signal.BASE:
+        ABLATED.setdefault(_signal, []).append(_column)
+
+
+@dataclass(frozen=True, eq=False)
+class LearnedBlend:
+    """A fitted lambdarank model; `score` ranks a pool, `explain` breaks scores down by signal."""
+
+    booster: lightgbm.Booster
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_text(cls, model: str, meta: dict[str, Any]) -> LearnedBlend:
+        return cls(lightgbm.Booster(model_str=model), meta)
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        if not len(x):
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(x, raw_score=True, num_threads=1), dtype=np.float64)
+
+    def explain(self, x: np.ndarray) -> list[dict[Signal, float]]:
+        """Per row of `x`: each signal's part of the score, by ablation.
+
+        A signal's part is how much the score drops when its features are set to 0, the value a
+        candidate without that signal has (no co-purchase, no EASE link, ...); Signal.BASE gets
+        the rest, so the parts add up to the score. One prediction of (signals + 1) x rows rows:
+        exact tree SHAP values cost ~0.3 ms per row, ten times the whole ranking of a request.
+        """
+        if not len(x):
+            return []
+        n = len(x)
+        batch = np.repeat(x[None, :, :], len(ABLATED) + 1, axis=0)
+        for i, columns in enumerate(ABLATED.values(), 1):
+            batch[i][:, columns] = 0.0
+        scores = self.score(batch.reshape(-1, x.shape[1])).reshape(len(ABLATED) + 1, n)
+        drops = scores[0] - scores[1:]
+        out = []
+        for row in range(n):
+            shares = dict(zip(ABLATED, drops[:, row].tolist(), strict=True))
+            shares[Signal.BASE] = float(scores[0, row]) - sum(shares.values())
+            out.append(shares)
+        return out

@@ -1,0 +1,92 @@
+"""The run's learned blend: how the signals combine, fitted on the run's own data.
+
+Which signal completes baskets best changes from one catalogue to the next and with the basket
+size (plain P(b|a) on some, EASE on large baskets, popularity where co-purchase says little),
+so one set of hand-tuned weights cannot win everywhere. Training therefore fits, for each run, a
+LightGBM lambdarank model over the features below, on candidate pools of baskets drawn from
+held-out *training* orders (training/blend.py); serving scores the pool with it. Basket size is a
+feature, so the trees split by bucket where the data says the signals behave differently.
+
+The features are the same raw signals the linear blend weighs (pool built with unit weights),
+plus each one relative to its best value in the pool, which lambdarank needs to compare requests
+whose scales differ. Every feature belongs to one Signal: a recommended item's explanation is, for
+each signal, how much its score drops without that signal (blend_model.LearnedBlend.explain); the
+rest, under Signal.BASE, so the breakdown still adds up to the score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reco_core.ranking.blend_model import FEATURE_NAMES, FEATURES
+from reco_core.ranking.candidates import EASE, PAIR, PAIR_ANY, REVERSE, CandidatePool
+from reco_core.ranking.index import RankerIndex
+from reco_core.ranking.params import BasketParams
+from reco_core.ranking.profession_mix import ProfessionMix
+
+SHORTLIST = 150  # candidates the model scores per request (at least 3 k)
+_PRIOR_COLUMNS = [FEATURE_NAMES.index(name) for name in ("pair_rel", "pair_any_rel", "ease_rel")]
+_PRIOR_POPULARITY = [FEATURE_NAMES.index(name) for name in ("popp", "popg")]
+# Weights that make build_pool accumulate the raw signals (each a mean over the basket items).
+UNIT_POOL_WEIGHTS = {"W_PAIR": 1.0, "PAIR_ANY_WEIGHT": 1.0, "PAIR_REV_WEIGHT": 1.0, "W_EASE": 1.0}
+
+
+# The pool sizes training fits the blend on (training/blend.py); the shipped learned profile uses
+# the same, so that the model scores pools like the ones it learned from (tests/unit check it).
+TRAINING_POOL = BasketParams(
+    W_PL_BASE=0.0,
+    W_PL_PER_BASK_PL=0.0,
+    TOP_PAIRS=500,
+    TOP_PAIRS_ANY_FRAC=1.0,
+    TOP_PAIRS_TOTAL=1000,
+    TOP_EASE=200,
+    TOP_POPP=100,
+    TOP_POPG=100,
+)
+
+
+def pool_params(params: BasketParams) -> BasketParams:
+    """The bucket's pool sizes with unit weights: the pool the learned blend scores."""
+    return params.model_copy(update=UNIT_POOL_WEIGHTS)
+
+
+def shortlist(x: np.ndarray, size: int) -> np.ndarray:
+    """Slots of the `size` candidates the model scores: the best by a plain prior, the sum of the
+    co-purchase, EASE and popularity features relative to their best in the pool.
+
+    A tree ensemble costs a few microseconds per candidate, and pools hold hundreds to thousands;
+    the prior keeps the ones with any strong signal. Training learns on exactly these shortlists.
+    """
+    if len(x) <= size:
+        return np.arange(len(x))
+    prior = x[:, _PRIOR_COLUMNS].sum(axis=1)
+    for column in _PRIOR_POPULARITY:
+        peak = x[:, column].max()
+        if peak > 0:
+            prior += x[:, column] / peak
+    return np.sort(np.argpartition(-prior, size - 1)[:size])
+
+
+def feature_matrix(
+    index: RankerIndex, pool: CandidatePool, centroid: np.ndarray | None, mix: ProfessionMix
+) -> np.ndarray:
+    """float32 [pool size, len(FEATURES)]: the features of every candidate, for training and serving."""
+    n = len(pool.items)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    parts = pool.pair_parts
+    for column, row in ((0, PAIR), (2, PAIR_ANY), (5, EASE)):
+        x[:, column] = parts[row]
+        peak = parts[row].max(initial=0.0)
+        if peak > 0:
+            x[:, column + 1] = parts[row] / peak
+    x[:, 4] = parts[REVERSE]
+    if centroid is not None:
+        x[:, 7] = np.take(index.emb, pool.items, axis=0) @ centroid.astype(np.float32)
+    stats = np.take(index.item_stats, pool.items, axis=0)
+    if len(mix.rows):
+        x[:, 8] = stats[:, mix.rows] @ mix.weights.astype(np.float32)
+    x[:, 9] = stats[:, index.popg_column]
+    x[:, 10] = pool.links
+    x[:, 11] = pool.links / max(pool.n_basket, 1)
+    x[:, 12] = pool.n_basket
+    return x
