@@ -102,6 +102,13 @@ def test_unknown_ids_are_reported_and_an_unknown_profession_means_detection(clie
     assert doc["bucket"] == shipped_profile(DEFAULT_PROFILE).for_size(1)[0]
 
 
+@pytest.mark.parametrize("typed", ["plaquiste", " Plaquiste  ", "PLAQUISTE"])
+def test_a_profession_is_matched_without_case_or_spaces_and_answered_as_the_run_spells_it(client, typed):
+    doc = client.post("/recommend_panier", json={"profession": typed, "product_ids": [product_id(0)]}).json()
+    assert doc["profession"] == "PLAQUISTE" and doc["unknown_profession"] is None
+    assert doc["profession_mix"] == {"PLAQUISTE": 1.0}
+
+
 @pytest.mark.parametrize("profession", [None, "", "  "])
 def test_no_profession_means_detection(client, profession):
     doc = recommend(client, profession=profession).json()
