@@ -35,6 +35,6 @@ def test_a_profession_is_found_whatever_its_case_accents_or_spaces(typed, used):
 
 @pytest.mark.parametrize("typed", ["peintre", "PLAQUISTES", "plaqu iste"])
 def test_an_ambiguous_or_different_name_is_unknown_and_detected(typed):
-    """"peintre" folds to two professions of the run: neither is guessed."""
+    """ "peintre" folds to two professions of the run: neither is guessed."""
     result = recommend(RUN, params(), typed, pids(3), 2)
     assert result.profession is None and result.unknown_profession == typed.strip()
