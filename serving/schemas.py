@@ -172,6 +172,15 @@ class ProductSearchResponse(BaseModel):
     )
 
 
+class Reordering(BaseModel):
+    """The settings of a profile's bucket that can place a product above a better-scored one."""
+
+    DIVERSIFY: int = Field(description="1: picked by MMR (relevance traded for variety), 0: by score")
+    MMR_LAMBDA: float = Field(description="Share of relevance in MMR; the rest rewards difference")
+    CAP_PER_GAMME: int = Field(description="At most this many products of one gamme (0: no cap)")
+    PAIR_QUOTA: int = Field(description="At least this many products bought with the basket items")
+
+
 class PlaygroundOptions(BaseModel):
     """What the playground page offers to choose from, for the run and profiles file served."""
 
@@ -182,6 +191,10 @@ class PlaygroundOptions(BaseModel):
     max_k: int
     signals: list[SignalInfo] = Field(
         description="The signals of score_breakdown, in order, with their labels"
+    )
+    reordering: dict[str, dict[str, Reordering]] = Field(
+        description="Per profile and bucket, what may re-order products for variety: the page says "
+        "why a card sits below a lower-scored one"
     )
 
 
