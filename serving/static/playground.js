@@ -254,7 +254,9 @@ function reorderWords(settings) {
     why.push(`variété (MMR : ${relevance} % pertinence, ${100 - relevance} % différence avec les produits déjà choisis)`);
   }
   if (settings.CAP_PER_GAMME) why.push(`au plus ${plural(settings.CAP_PER_GAMME, "produit")} par gamme`);
-  if (settings.PAIR_QUOTA) why.push(`au moins ${plural(settings.PAIR_QUOTA, "produit")} acheté avec le panier`);
+  if (settings.PAIR_QUOTA) {
+    why.push(`au moins ${plural(settings.PAIR_QUOTA, "produit")} acheté${settings.PAIR_QUOTA > 1 ? "s" : ""} avec le panier`);
+  }
   return why.join(", ");
 }
 

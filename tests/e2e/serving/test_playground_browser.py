@@ -75,7 +75,9 @@ def test_two_products_by_search_then_recommendations_with_breakdowns(server, tmp
             assert sources == [str(s) for s in item["sources"]]
             for source in card.locator(".source").all():  # basket items are named by their label
                 if source.get_attribute("data-source") in (str(first), str(second)):
-                    expect(source).to_have_text(f"acheté avec A produit {source.get_attribute('data-source')}")
+                    expect(source).to_have_text(
+                        f"acheté avec A produit {source.get_attribute('data-source')}"
+                    )
         expect(page.get_by_test_id("mix-item")).to_have_count(len(answer["profession_mix"]))
         for name in answer["profession_mix"]:
             expect(page.get_by_test_id("mix")).to_contain_text(name)
