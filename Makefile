@@ -34,11 +34,19 @@ AIRFLOW_ENV = RECO_VAR='$(abspath $(VAR))' RECO_ARTIFACT_ROOT='$(abspath $(ARTIF
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# About 3 minutes on 2 cores the first time (pip: ~1.5 min); each step says what it does.
 $(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh
+	@echo "setup 1/4: Debian packages (database servers, ODBC drivers, Chromium, wrk; only the missing ones)"
 	bash scripts/install-system-deps.sh
+	@echo "setup 2/4: Python >= 3.11 and .venv"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "make setup: $(PYTHON) is older than 3.11 (PYTHON=python3.11 make ...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup 3/4: pip installs the pinned dependencies (about 1.5 min, one line per package)"
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[serving,airflow,dev]'
+	$(BIN)/pip install --progress-bar off -c constraints.txt -e '.[serving,airflow,dev]' | \
+	  grep --line-buffered -E '^(Collecting|Successfully|ERROR)'; exit "$${PIPESTATUS[0]}"
+	@echo "setup 4/4: pip check"
 	$(BIN)/pip check
 	touch $(STAMP)
 
@@ -69,10 +77,13 @@ verify_artifacts: $(STAMP) ## verify a run (manifest checksums, shapes); RUN= a 
 eval: $(STAMP) ## offline evaluation on the holdout, with baselines (docs/quality.md)
 	$(BIN)/reco eval --ventes $(DATA_DIR)/df_ventes_holdout.parquet --artifact-dir $(ARTIFACT_ROOT)
 
+# Both serve targets record their pid in SERVE_PID, so that `make stop` stops either; neither
+# starts while the other runs (its pid file would be overwritten and the first left running).
+NOT_SERVING = mkdir -p $(VAR); if [ -f $(SERVE_PID) ] && kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null; then \
+  echo "already serving (pid $$(cat $(SERVE_PID))) on http://$(HOST):$(PORT); make stop first"; exit 1; fi
+
 serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log in var/serve.log
-	@mkdir -p $(VAR)
-	@if [ -f $(SERVE_PID) ] && kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null; then \
-	  echo "already serving (pid $$(cat $(SERVE_PID))) on http://$(HOST):$(PORT); make stop first"; exit 1; fi
+	@$(NOT_SERVING)
 	@ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" setsid $(SERVE_CMD) > $(VAR)/serve.log 2>&1 < /dev/null & \
 	  echo $$! > $(SERVE_PID)
 	@for i in $$(seq 1 240); do \
@@ -84,10 +95,11 @@ serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log
 	echo "serving on http://$(HOST):$(PORT) (docs: /docs), pid $$(cat $(SERVE_PID)), $(WORKERS) worker(s)," \
 	  "log $(VAR)/serve.log; /healthz: $${health:-no answer yet}"
 
-serve-fg: $(STAMP) ## serve the API in the foreground (Ctrl+C stops it)
-	ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" $(SERVE_CMD)
+serve-fg: $(STAMP) ## serve the API in the foreground (Ctrl+C stops it, or make stop from another shell)
+	@$(NOT_SERVING)
+	echo $$$$ > $(SERVE_PID); ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" exec $(SERVE_CMD)
 
-stop: ## stop what `make serve` and `make airflow` started (whole process groups: workers and tasks too)
+stop: ## stop what `make serve`, `make serve-fg` (so `make demo`) and `make airflow` started (whole process groups: workers and tasks too)
 	@if [ ! -f $(SERVE_PID) ]; then echo "make stop: nothing runs (no $(SERVE_PID))"; exit 0; fi; \
 	pid=$$(cat $(SERVE_PID)); \
 	if ! kill -0 "$$pid" 2>/dev/null; then echo "make stop: nothing runs (stale pid $$pid)"; rm -f $(SERVE_PID); exit 0; fi; \
@@ -102,7 +114,7 @@ demo: $(STAMP) ## the main job: demo warehouse -> DAG reco_training (airflow dag
 	$(MAKE) demo-warehouse
 	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh dags-test reco_training '$(DEMO_CONF)'
 	@$(BIN)/python -m plugins.reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
-	@echo "serving the promoted run on http://$(HOST):$(PORT) (docs: /docs); Ctrl+C stops it"
+	@echo "serving the promoted run on http://$(HOST):$(PORT) (docs: /docs), in the foreground: Ctrl+C or make stop"
 	$(MAKE) serve-fg
 
 airflow: $(STAMP) ## start a local Airflow (UI/API on 127.0.0.1:8090, scheduler, dag-processor) with the demo config

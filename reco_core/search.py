@@ -40,6 +40,11 @@ def fold(texts: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(out)
 
 
+def fold_one(text: str) -> str:
+    """`fold` of one string: a query, or a name typed by a person ("plâtrier " finds "PLATRIER")."""
+    return fold(pa.array([text], type=pa.string()))[0].as_py()
+
+
 @dataclass(frozen=True, eq=False)
 class ProductSearchIndex:
     """The run's items with their folded labels, aligned on the item index."""
@@ -70,7 +75,7 @@ class ProductSearchIndex:
             raise RecoError(f"limit: must be between 1 and {MAX_LIMIT}, got {limit}")
         if len(query) > MAX_QUERY_CHARS:
             raise RecoError(f"q: at most {MAX_QUERY_CHARS} characters, got {len(query)}")
-        needle = fold(pa.array([query], type=pa.string()))[0].as_py()
+        needle = fold_one(query)
         if not needle:
             return np.empty(0, dtype=np.int64)
         group = np.full(len(self.item_ids), _NO_MATCH, dtype=np.int8)

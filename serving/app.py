@@ -23,7 +23,7 @@ from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 from reco_core import __version__, logs
-from serving import errors
+from serving import errors, openapi
 from serving.metrics import Metrics
 from serving.middleware import ServingMiddleware
 from serving.routes import admin, health, metrics, playground, products, recommend, version
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=playground.STATIC_DIR), name="static")
     errors.install(app)
+    openapi.install(app, state)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,

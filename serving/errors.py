@@ -54,12 +54,28 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 async def _http(request: Request, exc: HTTPException) -> JSONResponse:
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
         # FastAPI answers a body that json.loads refuses for another reason than its syntax
-        # (bytes that are not UTF-8, lists nested deeper than the recursion limit) with a bare
-        # 400 "There was an error parsing the body": answer it like any other invalid JSON.
-        why = "nested too deeply" if isinstance(exc.__cause__, RecursionError) else "not UTF-8"
-        error = {"field": "body", "message": f"not valid JSON ({why})", "type": "json_invalid"}
+        # (bytes that are not UTF-8, lists nested deeper than the recursion limit, an integer
+        # longer than Python converts) with a bare 400 "There was an error parsing the body":
+        # answer it like any other invalid JSON, saying which of these it was.
+        error = {
+            "field": "body",
+            "message": f"not valid JSON ({_unparsable(exc.__cause__)})",
+            "type": "json_invalid",
+        }
         return JSONResponse({"detail": f"body: {error['message']}", "errors": [error]}, status_code=422)
     return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _unparsable(cause: ValueError | RecursionError) -> str:
+    """Why json.loads refused a body whose syntax is fine, in words a client can act on."""
+    if isinstance(cause, RecursionError):
+        return "nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return "not UTF-8"
+    # e.g. "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits;
+    # use sys.set_int_max_str_digits() ...": the clause before ";" is about the body, the rest
+    # is advice for the server's Python.
+    return str(cause).split(";")[0]
 
 
 async def _reload(request: Request, exc: ReloadError) -> JSONResponse:

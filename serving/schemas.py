@@ -2,7 +2,8 @@
 
 Requests forbid unknown fields: a misspelt `product_id` would otherwise be ignored silently and
 answered by popularity. Product ids are JSON integers within int64 (the warehouse's type); a
-string or a float is refused rather than guessed.
+string or a fractional number is refused rather than guessed (`2.0` is the integer 2, as in JSON
+Schema).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from reco_core.ranking import BasketParams
 from reco_core.ranking.signals import Signal
@@ -18,7 +19,32 @@ from reco_core.ranking.signals import Signal
 MAX_K = 100
 MAX_PRODUCT_IDS = 500
 
-ProductId = Annotated[int, Field(strict=True, ge=-(2**63), le=2**63 - 1, description="ID_PRODUIT")]
+# Beyond this magnitude a float no longer spells one integer: 2**53 + 1 written as a float is read as 2**53.
+_EXACT_FLOAT_INTS = 2**53
+
+
+def _whole_number(value: object) -> object:
+    """JSON's `2.0` as the integer 2, which JSON Schema's "integer" admits (and some clients write every
+    number as a float); while a float spells one integer exactly only. Fractional values, larger
+    floats (they could stand for a neighbouring id), strings and booleans stay refused by strict ints."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_FLOAT_INTS:
+        return int(value)
+    return value
+
+
+WholeNumber = BeforeValidator(_whole_number)
+ProductId = Annotated[
+    int, Field(strict=True, ge=-(2**63), le=2**63 - 1, description="ID_PRODUIT"), WholeNumber
+]
+# Marks a profile name in the JSON schema: serving/openapi.py replaces it by the enum of the
+# loaded profiles file (which a reload can change), so no name is fixed here.
+PROFILE_NAMES_KEY = "x-loaded-profiles"
+ProfileName = Annotated[str, Field(max_length=200, json_schema_extra={PROFILE_NAMES_KEY: True})]
+# What serving.runs.requested_run accepts (it answers 400 otherwise): not blank, no NUL character.
+# Python's \s is str.isspace, what that check strips.
+RunPath = Annotated[
+    str, Field(max_length=4096, json_schema_extra={"minLength": 1, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"})
+]
 ProductIds = Annotated[list[ProductId], Field(max_length=MAX_PRODUCT_IDS)]
 
 
@@ -43,12 +69,13 @@ class RecommendRequest(_Request):
         ),
     ] = None
     product_ids: Annotated[ProductIds, Field(description="The basket; unknown ids are ignored and reported")]
-    k: Annotated[int, Field(strict=True, ge=1, le=MAX_K, description="How many products to return")] = 10
+    k: Annotated[
+        int, Field(strict=True, ge=1, le=MAX_K, description="How many products to return"), WholeNumber
+    ] = 10
     expand: Annotated[bool, Field(strict=True, description="Add labels, gamme, univers and MDD flag")] = True
     profile: Annotated[
-        str | None,
+        ProfileName | None,
         Field(
-            max_length=200,
             description="A profile of the loaded profiles file, for this request only (the playground "
             "compares them); omitted: the active profile",
         ),
@@ -67,16 +94,15 @@ class ReloadRequest(_Request):
     )
 
     artifact_dir: Annotated[
-        str | None,
+        RunPath | None,
         Field(
-            max_length=4096,
             description="A run, run_current or the root, relative to the artifact root or absolute "
             "inside it; omitted: what ARTIFACT_DIR designates (run_current, else the latest run)",
         ),
     ] = None
     profile: Annotated[
-        str | None,
-        Field(max_length=200, description="A profile of the profiles file; omitted: keep the active one"),
+        ProfileName | None,
+        Field(description="A profile of the profiles file; omitted: keep the active one"),
     ] = None
 
 
@@ -146,6 +172,15 @@ class ProductSearchResponse(BaseModel):
     )
 
 
+class Reordering(BaseModel):
+    """The settings of a profile's bucket that can place a product above a better-scored one."""
+
+    DIVERSIFY: int = Field(description="1: picked by MMR (relevance traded for variety), 0: by score")
+    MMR_LAMBDA: float = Field(description="Share of relevance in MMR; the rest rewards difference")
+    CAP_PER_GAMME: int = Field(description="At most this many products of one gamme (0: no cap)")
+    PAIR_QUOTA: int = Field(description="At least this many products bought with the basket items")
+
+
 class PlaygroundOptions(BaseModel):
     """What the playground page offers to choose from, for the run and profiles file served."""
 
@@ -156,6 +191,10 @@ class PlaygroundOptions(BaseModel):
     max_k: int
     signals: list[SignalInfo] = Field(
         description="The signals of score_breakdown, in order, with their labels"
+    )
+    reordering: dict[str, dict[str, Reordering]] = Field(
+        description="Per profile and bucket, what may re-order products for variety: the page says "
+        "why a card sits below a lower-scored one"
     )
 
 

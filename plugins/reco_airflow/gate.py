@@ -74,6 +74,7 @@ def evaluate_candidate(
         }
         doc["table"] = (
             format_evaluation(doc["evaluation"]) + f"\n\nverdict: {doc['verdict'].upper()} ({doc['rule']})"
+            "\na first run has nothing served to compare with: only that floor decides ('NOT beaten': FYI)"
         )
         shown = doc["evaluation"] | {"gate": {"verdict": doc["verdict"], "rule": doc["rule"]}}
     path = evaluation_path(artifact_root, candidate.name)

@@ -20,6 +20,7 @@ import numpy as np
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking.blend_model import LearnedBlend
+from reco_core.search import fold_one
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +36,9 @@ class RankerIndex:
     run: RunArtifacts
     professions: tuple[str, ...]
     prof_row: Mapping[str, int]
+    # Folded name (search.fold: case, accents, spaces) -> row, for professions typed by people;
+    # a folded name shared by two professions is left out rather than guessed.
+    prof_row_folded: Mapping[str, int]
     emb: np.ndarray  # float32 [n_items, d], L2-normalised rows
     prof_centroids: np.ndarray  # float32 [n_prof, d], L2-normalised (zero row: no sales)
     pairs: tuple[CsrPairs | None, ...]  # [n_prof + 1]
@@ -66,6 +70,7 @@ class RankerIndex:
             run=run,
             professions=run.professions,
             prof_row={name: i for i, name in enumerate(run.professions)},
+            prof_row_folded=folded_rows(run.professions),
             emb=emb,
             prof_centroids=centroids,
             pairs=tuple(run.pairs.get(name) for name in names),
@@ -101,6 +106,14 @@ class RankerIndex:
     @property
     def pl_column(self) -> int:
         return len(self.professions) + 1
+
+
+def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:
+    """Folded profession name -> row, without the folded names that two professions share."""
+    rows: dict[str, list[int]] = {}
+    for row, name in enumerate(professions):
+        rows.setdefault(fold_one(name), []).append(row)
+    return {folded: found[0] for folded, found in rows.items() if len(found) == 1}
 
 
 def profession_centroids(emb: np.ndarray, pop_by_prof: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from reco_core.ranking.profiles import Profile
 from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, ScoreBreakdown
 from reco_core.ranking.scoring import Scores, score_learned, score_pool, score_popularity
 from reco_core.ranking.signals import Signal
+from reco_core.search import fold_one
 
 K_MAX = 1000
 
@@ -165,15 +166,19 @@ def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[tuple
 
 
 def _profession(index: RankerIndex, profession: str | NoProfession | None) -> tuple[int | None, str | None]:
-    """(row of the explicit profession or None, the name when the run does not know it)."""
+    """(row of the explicit profession or None, the name when the run does not know it).
+
+    Names are matched without regard to case, accents or spaces ("plaquiste" is PLAQUISTE):
+    people type them, and an unmatched name silently falls back to detection."""
     if profession is NO_PROFESSION:
         return index.any_row, None
     name = (profession or "").strip()
     if not name:
         return None, None
-    if name in index.prof_row:
-        return index.prof_row[name], None
-    return None, name
+    row = index.prof_row.get(name)
+    if row is None:
+        row = index.prof_row_folded.get(fold_one(name))
+    return (None, name) if row is None else (row, None)
 
 
 def _item(

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 
 from reco_core.ranking.signals import Signal
 from serving.deps import ServedSnapshot
-from serving.schemas import MAX_K, ErrorBody, PlaygroundOptions, SignalInfo
+from serving.schemas import MAX_K, ErrorBody, PlaygroundOptions, Reordering, SignalInfo
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -28,7 +28,7 @@ async def playground_page() -> FileResponse:
 
 @router.get("/playground/options", response_model=PlaygroundOptions, responses={503: {"model": ErrorBody}})
 async def playground_options(snapshot: ServedSnapshot) -> PlaygroundOptions:
-    """The run's professions and the loaded profiles: the page's pickers."""
+    """The run's professions and the loaded profiles (with what re-orders for variety): the page's pickers."""
     return PlaygroundOptions(
         run_id=snapshot.run.run_id,
         professions=list(snapshot.run.professions),
@@ -36,4 +36,11 @@ async def playground_options(snapshot: ServedSnapshot) -> PlaygroundOptions:
         active_profile=snapshot.profile.name,
         max_k=MAX_K,
         signals=[SignalInfo(name=s.value, label=s.label, description=s.description) for s in Signal],
+        reordering={
+            name: {
+                bucket: Reordering.model_validate(params, from_attributes=True)
+                for bucket, params in profile.buckets.items()
+            }
+            for name, profile in snapshot.profiles.items()
+        },
     )

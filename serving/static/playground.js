@@ -1,17 +1,25 @@
 // The playground page: search products, build a basket, call POST /recommend_panier, show why.
 // Plain JavaScript on purpose (no build step, no CDN): served by the API, works offline.
 // Text from the server always goes through textContent, never innerHTML: labels are data.
+// The answer panel is drawn by one function, render(), from the current state only: an old
+// answer or an old error can never stay on screen beside a new state.
 "use strict";
 
-// Score breakdown signals, in order, with their labels: filled from GET /playground/options
-// (reco_core.ranking.signals owns them; nothing is listed here).
+// Filled from GET /playground/options: the signals (reco_core.ranking.signals owns their names,
+// order and French labels; nothing is listed here) and what re-orders each profile's buckets.
 let SIGNALS = [];
-const SOURCE_NAMES = { popp: "popular in the profession", popg: "popular overall", emb: "similar (embeddings)" };
+let REORDERING = {};
+let MAX_K = 100;
 const SEARCH_DELAY_MS = 200;
+const FALLBACKS = {
+  profession_popularity: "aucun produit du panier n'est connu : les plus vendus du métier",
+  global_popularity: "aucun produit du panier n'est connu : les plus vendus, tous clients",
+};
 
 const byId = (id) => document.getElementById(id);
 const basket = new Map(); // product id -> product (as /products/search returns it)
 let searchSeq = 0;
+let recommendSeq = 0;
 let searchTimer = null;
 
 function el(tag, attrs = {}, ...children) {
@@ -28,38 +36,59 @@ function el(tag, attrs = {}, ...children) {
 async function getJson(url, options) {
   const response = await fetch(url, options);
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(`${response.status}: ${body.detail || response.statusText}`);
+  if (!response.ok) throw new Error(`erreur ${response.status} : ${body.detail || response.statusText}`);
   return body;
 }
 
-function showError(message) {
-  const box = byId("error");
+function showMessage(id, message) {
+  const box = byId(id);
   box.textContent = message || "";
   box.hidden = !message;
 }
 
 function label(product) {
-  return product.LIB_PRODUIT || `product ${product.product_id}`;
+  return product.LIB_PRODUIT || `produit ${product.product_id}`;
 }
 
+function signalLabel(name) {
+  const signal = SIGNALS.find((s) => s.name === name);
+  return signal ? signal.label : name;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n > 1 ? "s" : ""}`;
+}
+
+// --- options ---------------------------------------------------------------------------------
 async function loadOptions() {
   try {
     const options = await getJson("/playground/options");
-    byId("run-info").textContent = `run ${options.run_id} · active profile ${options.active_profile}`;
+    byId("run-info").textContent = `modèle ${options.run_id} · profil actif ${options.active_profile}`;
     for (const name of options.professions) byId("profession").append(el("option", { value: name, text: name }));
     for (const name of options.profiles) {
       const option = el("option", { value: name, text: name });
       option.selected = name === options.active_profile;
       byId("profile").append(option);
+      byId("compare").append(el("option", { value: name, text: name }));
     }
-    byId("k").max = options.max_k;
-    SIGNALS = options.signals.map((signal) => [signal.name, `${signal.label} — ${signal.description}`]);
+    MAX_K = options.max_k;
+    byId("k").max = MAX_K;
+    byId("max-k").textContent = MAX_K;
+    SIGNALS = options.signals;
+    REORDERING = options.reordering;
+    byId("legend-signals").replaceChildren(
+      ...SIGNALS.flatMap((s) => [
+        el("dt", { "data-testid": "legend-signal", "data-signal": s.name, text: s.label }),
+        el("dd", { text: s.description }),
+      ]),
+    );
   } catch (error) {
-    byId("run-info").textContent = "no run served";
-    showError(error.message);
+    byId("run-info").textContent = "aucun modèle servi";
+    render({ kind: "error", message: error.message });
   }
 }
 
+// --- search ----------------------------------------------------------------------------------
 function scheduleSearch() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(runSearch, SEARCH_DELAY_MS);
@@ -71,21 +100,24 @@ async function runSearch() {
   const list = byId("search-results");
   if (!query) {
     list.replaceChildren();
+    showMessage("search-error", ""); // a failed search that was cleared is no longer true
     return;
   }
   try {
     const answer = await getJson(`/products/search?q=${encodeURIComponent(query)}&limit=10`);
     if (seq !== searchSeq) return; // an answer to an older query arrived late
     list.replaceChildren(...answer.products.map(resultRow));
-    if (!answer.products.length) list.append(el("li", { class: "muted", text: "no product found" }));
-    showError("");
+    if (!answer.products.length) list.append(el("li", { class: "muted", text: "aucun produit trouvé" }));
+    showMessage("search-error", "");
   } catch (error) {
-    if (seq === searchSeq) showError(error.message);
+    if (seq !== searchSeq) return;
+    list.replaceChildren();
+    showMessage("search-error", `recherche impossible : ${error.message}`);
   }
 }
 
 function resultRow(product) {
-  const add = el("button", { class: "small-button", type: "button", "data-testid": "add", text: "add" });
+  const add = el("button", { class: "small-button", type: "button", "data-testid": "add", text: "ajouter" });
   add.addEventListener("click", () => addToBasket(product));
   return el(
     "li",
@@ -97,20 +129,28 @@ function resultRow(product) {
   );
 }
 
+// --- basket ----------------------------------------------------------------------------------
 function addToBasket(product) {
   basket.set(product.product_id, product);
   byId("search").value = "";
   byId("search-results").replaceChildren();
-  renderBasket();
+  showMessage("search-error", "");
+  basketChanged();
   byId("search").focus();
+}
+
+function basketChanged() {
+  recommendSeq++; // an answer still on its way is for the previous basket
+  renderBasket();
+  render({ kind: basket.size ? "ready" : "empty" });
 }
 
 function renderBasket() {
   const rows = [...basket.values()].map((product) => {
-    const remove = el("button", { class: "small-button", type: "button", title: "remove", text: "×" });
+    const remove = el("button", { class: "small-button", type: "button", title: "retirer", text: "×" });
     remove.addEventListener("click", () => {
       basket.delete(product.product_id);
-      renderBasket();
+      basketChanged();
     });
     return el(
       "li",
@@ -125,42 +165,151 @@ function renderBasket() {
   byId("recommend").disabled = basket.size === 0;
 }
 
+// --- recommending ----------------------------------------------------------------------------
+/** k from its field: {k} (null when empty: the server's default) or {error} in words. */
+function readK() {
+  const input = byId("k");
+  const raw = input.value.trim();
+  if (!raw && !input.validity.badInput) return { k: null };
+  const k = Number(raw);
+  if (input.validity.badInput || !Number.isInteger(k) || k < 1 || k > MAX_K) {
+    return { error: `k doit être un nombre entier de 1 à ${MAX_K} (saisi : « ${raw || input.value} »).` };
+  }
+  return { k };
+}
+
 async function recommend() {
-  const k = Number(byId("k").value);
+  const { k, error } = readK();
+  if (error) {
+    render({ kind: "error", message: error });
+    return;
+  }
+  const profiles = [byId("profile").value, byId("compare").value].filter(Boolean);
   const body = {
     product_ids: [...basket.keys()],
     profession: byId("profession").value || null,
-    profile: byId("profile").value || null,
-    k: Number.isInteger(k) ? k : 10,
     expand: true,
+    ...(k === null ? {} : { k }),
   };
-  byId("recommend").disabled = true;
+  const seq = ++recommendSeq;
+  render({ kind: "loading" });
   try {
-    const answer = await getJson("/recommend_panier", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    showError("");
-    renderAnswer(answer);
-  } catch (error) {
-    showError(error.message);
-  } finally {
-    byId("recommend").disabled = basket.size === 0;
+    const answers = await Promise.all(
+      profiles.map((profile) =>
+        getJson("/recommend_panier", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ ...body, profile }),
+        }),
+      ),
+    );
+    if (seq === recommendSeq) render({ kind: "answers", answers, defaultK: k === null });
+  } catch (failure) {
+    if (seq === recommendSeq) render({ kind: "error", message: failure.message });
   }
 }
 
-function renderAnswer(answer) {
-  const notes = [`profile ${answer.profile}`, `bucket ${answer.bucket}`, `run ${answer.run_id}`];
-  if (answer.unknown_product_ids.length) notes.push(`ignored (unknown): ${answer.unknown_product_ids.join(", ")}`);
-  if (answer.fallback) notes.push(`fallback: ${answer.fallback}`);
-  byId("summary").textContent = notes.join(" · ");
+// --- the answer panel: one state at a time ----------------------------------------------------
+const STATE_TEXT = {
+  empty: "Panier vide : ajoutez un produit pour voir les produits qui le complètent.",
+  ready: "Cliquez sur « Recommander » pour voir les produits qui complètent ce panier.",
+  loading: "Calcul des recommandations…",
+  error: "Aucune recommandation affichée : voir le message d'erreur.",
+};
 
-  const mixTitle = answer.profession ? "profession given" : "profession mix detected from the basket";
+function render(state) {
+  showMessage("error", state.kind === "error" ? state.message : "");
+  byId("state").textContent = STATE_TEXT[state.kind] || "";
+  byId("state").hidden = state.kind === "answers";
+  byId("state").dataset.state = state.kind;
+  byId("recommend").disabled = basket.size === 0 || state.kind === "loading";
+  const answers = state.kind === "answers" ? state.answers : [];
+  byId("results").classList.toggle("compare", answers.length > 1);
+  // One scale for every card of every column, so bars compare across recommendations.
+  const largest = Math.max(
+    1e-9,
+    ...answers.flatMap((answer) =>
+      answer.recommendations.flatMap((item) => SIGNALS.map((s) => Math.abs(item.score_breakdown[s.name] || 0))),
+    ),
+  );
+  byId("results").replaceChildren(
+    ...answers.map((answer, i) => column(answer, answers[1 - i], largest, state.defaultK)),
+  );
+}
+
+function bucketWords(bucket, basketSize) {
+  const settings =
+    bucket === "default"
+      ? "ses réglages par défaut"
+      : bucket.endsWith("+")
+        ? `ses réglages pour les paniers de ${bucket.slice(0, -1)} articles et plus`
+        : `ses réglages pour les paniers de ${plural(Number(bucket), "article")}`;
+  return `panier de ${plural(basketSize, "article")} connu${basketSize > 1 ? "s" : ""} : le profil applique ${settings} (tranche « ${bucket} »)`;
+}
+
+function reorderWords(settings) {
+  const why = [];
+  if (settings.DIVERSIFY) {
+    const relevance = Math.round(100 * settings.MMR_LAMBDA);
+    why.push(`variété (MMR : ${relevance} % pertinence, ${100 - relevance} % différence avec les produits déjà choisis)`);
+  }
+  if (settings.CAP_PER_GAMME) why.push(`au plus ${plural(settings.CAP_PER_GAMME, "produit")} par gamme`);
+  if (settings.PAIR_QUOTA) {
+    why.push(`au moins ${plural(settings.PAIR_QUOTA, "produit")} acheté${settings.PAIR_QUOTA > 1 ? "s" : ""} avec le panier`);
+  }
+  return why.join(", ");
+}
+
+function column(answer, other, largest, defaultK) {
+  const items = answer.recommendations;
+  const settings = (REORDERING[answer.profile] || {})[answer.bucket];
+  // A card scored higher than one placed above it was moved down by the re-ordering; the cards
+  // it was moved below, scored lower than one placed after them, were moved up.
+  const moved = items.map((item, i) => {
+    if (items.slice(0, i).some((above) => above.score < item.score)) return "down";
+    if (items.slice(i + 1).some((below) => below.score > item.score)) return "up";
+    return null;
+  });
+  const notes = [
+    `profil ${answer.profile}`,
+    bucketWords(answer.bucket, answer.basket.length),
+    `${plural(items.length, "produit")} proposé${items.length > 1 ? "s" : ""}${defaultK ? " (k par défaut)" : ""}`,
+  ];
+  if (answer.unknown_product_ids.length) notes.push(`ignorés (inconnus du modèle) : ${answer.unknown_product_ids.join(", ")}`);
+  if (answer.fallback) notes.push(FALLBACKS[answer.fallback] || answer.fallback);
+  if (answer.unknown_profession) notes.push(`métier « ${answer.unknown_profession} » inconnu : déduit du panier`);
+  const summary = el("div", { class: "summary", "data-testid": "summary" });
+  for (const note of notes) summary.append(el("div", { text: note }));
+  if (moved.some(Boolean)) {
+    summary.append(
+      el("div", {
+        class: "reorder-note",
+        "data-testid": "reorder-note",
+        text:
+          `Ordre revu pour la variété${settings ? ` (${reorderWords(settings)})` : ""} : ` +
+          "une carte « descendue » a un meilleur score que des cartes placées avant elle.",
+      }),
+    );
+  }
+  const otherRanks = other ? new Map(other.recommendations.map((item) => [item.product_id, item.rank])) : null;
+  const cards = items.map((item, i) => card(item, largest, moved[i], otherRanks, other && other.profile));
+  if (!cards.length) cards.push(el("p", { class: "muted", text: "aucune recommandation" }));
+  return el(
+    "section",
+    { class: "column", "data-testid": "column", "data-profile": answer.profile },
+    other ? el("h3", { text: `Profil ${answer.profile}` }) : null,
+    summary,
+    mixView(answer),
+    el("div", { class: "cards", "data-testid": "cards" }, ...cards),
+  );
+}
+
+function mixView(answer) {
+  const title = answer.profession ? "métier choisi" : "métiers déduits du panier";
   const mix = Object.entries(answer.profession_mix).sort((a, b) => b[1] - a[1]);
-  byId("mix").replaceChildren(
-    el("span", { class: "muted", text: `${mixTitle}:` }),
-    ...mix.map(([name, weight]) =>
+  const view = el("div", { class: "mix", "data-testid": "mix" }, el("span", { class: "muted", text: `${title} :` }));
+  for (const [name, weight] of mix) {
+    view.append(
       el(
         "span",
         { class: "mix-item", "data-testid": "mix-item" },
@@ -168,57 +317,67 @@ function renderAnswer(answer) {
         el("span", { class: "mix-bar" }, el("span", { style: `width:${(100 * weight).toFixed(1)}%` })),
         el("span", { class: "id", text: `${(100 * weight).toFixed(0)} %` }),
       ),
-    ),
-  );
-  if (!mix.length) byId("mix").append(el("span", { class: "muted", text: "none" }));
-
-  // One scale for every card, so bars compare across recommendations.
-  const largest = Math.max(
-    1e-9,
-    ...answer.recommendations.flatMap((item) => SIGNALS.map(([name]) => Math.abs(item.score_breakdown[name]))),
-  );
-  const cards = answer.recommendations.map((item) => card(item, largest));
-  if (!cards.length) cards.push(el("p", { class: "muted", text: "no recommendation" }));
-  byId("cards").replaceChildren(...cards);
+    );
+  }
+  if (!mix.length) view.append(el("span", { class: "muted", text: "aucun" }));
+  return view;
 }
 
-function card(item, largest) {
+function card(item, largest, moved, otherRanks, otherProfile) {
   const breakdown = el("div", { class: "breakdown", "data-testid": "breakdown" });
-  for (const [name, meaning] of SIGNALS) {
-    const value = item.score_breakdown[name];
-    if (value === 0) continue;
+  for (const signal of SIGNALS) {
+    const value = item.score_breakdown[signal.name];
+    if (!value) continue;
     const width = `width:${((100 * Math.abs(value)) / largest).toFixed(1)}%`;
     breakdown.append(
       el(
         "div",
-        { class: "bar-row", title: meaning, "data-testid": "bar", "data-signal": name },
-        el("span", { text: name }),
+        { class: "bar-row", title: signal.description, "data-testid": "bar", "data-signal": signal.name },
+        el("span", { class: "bar-label", "data-testid": "bar-label", text: signal.label }),
         el("span", { class: "bar" }, el("span", { class: value < 0 ? "negative" : "", style: width })),
         el("span", { class: "bar-value", text: value.toFixed(3) }),
       ),
     );
   }
-  const sources = el("div", { class: "sources", "data-testid": "sources" }, el("span", { class: "muted", text: "driven by: " }));
+  const sources = el("div", { class: "sources", "data-testid": "sources" }, el("span", { class: "muted", text: "pourquoi : " }));
   for (const source of item.sources) {
     const known = basket.get(source);
-    const text = known ? label(known) : SOURCE_NAMES[source] || String(source);
+    const text = known ? `acheté avec ${label(known)}` : signalLabel(String(source));
     sources.append(el("span", { class: "source", "data-source": source, text }));
   }
-  if (!item.sources.length) sources.append(el("span", { class: "muted", text: "the blend of signals" }));
+  if (!item.sources.length) sources.append(el("span", { class: "muted", text: "l'ensemble des signaux" }));
   const where = [item.LIB_GAMME || (item.ID_GAMME != null ? `gamme ${item.ID_GAMME}` : null),
     item.LIB_UNIVERS || (item.ID_UNIVERS != null ? `univers ${item.ID_UNIVERS}` : null)].filter(Boolean);
+  const flags = el("div", { class: "flags" });
+  if (moved) {
+    const text = moved === "down" ? "descendu pour la variété" : "remonté pour la variété";
+    flags.append(el("span", { class: `flag reorder-${moved}`, "data-testid": "reordered", text }));
+  }
+  let diff = null;
+  if (otherRanks) {
+    const rank = otherRanks.get(item.product_id);
+    diff = rank === undefined ? "only" : rank === item.rank ? "same" : "rank";
+    if (diff !== "same") {
+      const text = diff === "only" ? `absent du profil ${otherProfile}` : `rang ${rank} avec ${otherProfile}`;
+      flags.append(el("span", { class: `flag diff-${diff}`, "data-testid": "diff", text }));
+    }
+  }
+  const attrs = { class: `card${diff && diff !== "same" ? ` diff-${diff}` : ""}`, "data-testid": "card", "data-product-id": item.product_id };
+  if (moved) attrs["data-reordered"] = moved;
+  if (diff) attrs["data-diff"] = diff;
   return el(
     "article",
-    { class: "card", "data-testid": "card", "data-product-id": item.product_id },
+    attrs,
     el(
       "div",
       { class: "card-head" },
       el("span", { class: "rank", text: `#${item.rank}` }),
       el("span", { class: "label", "data-testid": "card-label", text: label(item) }),
-      item.MDD ? el("span", { class: "badge", "data-testid": "mdd", text: "MDD" }) : null,
+      item.MDD ? el("span", { class: "badge", "data-testid": "mdd", title: "marque propre (marque de distributeur)", text: "MDD" }) : null,
     ),
     el("div", { class: "meta", text: `${item.product_id}${where.length ? " · " + where.join(" · ") : ""}` }),
     el("div", { class: "score", "data-testid": "score", text: `score ${item.score.toFixed(4)}` }),
+    flags.childElementCount ? flags : null,
     breakdown,
     sources,
   );
@@ -233,4 +392,5 @@ byId("search").addEventListener("keydown", (event) => {
 });
 byId("recommend").addEventListener("click", recommend);
 renderBasket();
+render({ kind: "empty" });
 loadOptions();

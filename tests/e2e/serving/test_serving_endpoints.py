@@ -102,6 +102,13 @@ def test_unknown_ids_are_reported_and_an_unknown_profession_means_detection(clie
     assert doc["bucket"] == shipped_profile(DEFAULT_PROFILE).for_size(1)[0]
 
 
+@pytest.mark.parametrize("typed", ["plaquiste", " Plaquiste  ", "PLAQUISTE"])
+def test_a_profession_is_matched_without_case_or_spaces_and_answered_as_the_run_spells_it(client, typed):
+    doc = client.post("/recommend_panier", json={"profession": typed, "product_ids": [product_id(0)]}).json()
+    assert doc["profession"] == "PLAQUISTE" and doc["unknown_profession"] is None
+    assert doc["profession_mix"] == {"PLAQUISTE": 1.0}
+
+
 @pytest.mark.parametrize("profession", [None, "", "  "])
 def test_no_profession_means_detection(client, profession):
     doc = recommend(client, profession=profession).json()
@@ -142,6 +149,8 @@ def test_enrich_returns_metadata_and_lists_unknown_ids(client):
         ({"product_ids": list(range(501))}, "product_ids"),
         ({"product_ids": [1, "a"]}, "product_ids[1]"),
         ({"product_ids": [1.5]}, "product_ids[0]"),
+        ({"product_ids": [float(2**53)]}, "product_ids[0]"),  # a float that may stand for 2**53 + 1
+        ({"product_ids": [1], "k": 2.5}, "k"),
         ({"product_ids": [2**63]}, "product_ids[0]"),
         ({"product_ids": [-(2**63) - 1]}, "product_ids[0]"),
         ({"product_ids": "1,2"}, "product_ids"),
@@ -158,6 +167,12 @@ def test_bad_recommend_input_is_a_422_naming_the_field(client, body, field):
     detail = response.json()["detail"]
     assert isinstance(detail, str) and detail.startswith(f"{field}: "), detail
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_whole_numbers_written_as_floats_are_the_integers_json_schema_says_they_are(client):
+    doc = recommend(client, product_ids=[float(product_id(0)), 9007199254740991.0], k=2.0).json()
+    assert doc["basket"] == [product_id(0)] and doc["unknown_product_ids"] == [2**53 - 1]
+    assert len(doc["recommendations"]) == 2
 
 
 def test_invalid_json_and_bad_enrich_input_are_422_too(client):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import httpx
 import psutil
@@ -83,10 +84,15 @@ def test_no_secret_in_the_logs_nor_in_any_answer(tmp_path, templates):
             assert needle not in response.text and needle not in str(response.headers), response.url
 
 
-def serve_command(port: int) -> str:
-    """The uvicorn command line `make serve-fg` runs (make -n prints it without running anything)."""
+def serve_command(port: int, var: Path) -> str:
+    """The uvicorn command line `make serve-fg` runs (make -n prints it without running anything);
+    it writes its pid file under `var`."""
     dry = subprocess.run(
-        ["make", "-n", "serve-fg", f"PORT={port}"], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "-n", "serve-fg", f"PORT={port}", f"VAR={var}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     [line] = [line for line in dry.stdout.splitlines() if "uvicorn serving.app:app" in line]
     return line
@@ -94,7 +100,7 @@ def serve_command(port: int) -> str:
 
 def test_make_serve_listens_on_the_loopback_interface_only(tmp_path, templates):
     port = free_port()
-    command = serve_command(port)
+    command = serve_command(port, tmp_path)
     assert "--host 127.0.0.1" in command, command
     environ = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
     environ["ARTIFACT_DIR"] = str(make_root(tmp_path, templates))

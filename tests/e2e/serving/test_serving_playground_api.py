@@ -39,6 +39,13 @@ def test_options_list_the_runs_professions_and_the_loaded_profiles(client):
     assert DEFAULT_PROFILE in doc["profiles"] and doc["active_profile"] == DEFAULT_PROFILE
     assert doc["profiles"] == sorted(load_profiles(DEFAULT_PANIER_PARAMS))
     assert doc["max_k"] == 100
+    loaded = load_profiles(DEFAULT_PANIER_PARAMS)
+    assert set(doc["reordering"]) == set(loaded)
+    for name, profile in loaded.items():
+        assert set(doc["reordering"][name]) == set(profile.buckets)
+        for bucket, params in profile.buckets.items():
+            shown = doc["reordering"][name][bucket]
+            assert shown == {key: getattr(params, key) for key in shown} and len(shown) == 4
 
 
 def test_search_by_label_and_by_id(client):
