@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import lightgbm
 import numpy as np
 
 from reco_core.ranking.signals import Signal
@@ -42,11 +41,13 @@ for _column, (_, _signal) in enumerate(FEATURES):
 class LearnedBlend:
     """A fitted lambdarank model; `score` ranks a pool, `explain` breaks scores down by signal."""
 
-    booster: lightgbm.Booster
+    booster: Any  # lightgbm.Booster
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_text(cls, model: str, meta: dict[str, Any]) -> LearnedBlend:
+        import lightgbm  # here, not at import: it loads pandas and scipy (the DAGs import ranking)
+
         return cls(lightgbm.Booster(model_str=model), meta)
 
     def score(self, x: np.ndarray) -> np.ndarray:
