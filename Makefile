@@ -101,7 +101,7 @@ stop: ## stop what `make serve` and `make airflow` started (whole process groups
 demo: $(STAMP) ## the main job: demo warehouse -> DAG reco_training (airflow dags test) -> serve the promoted run on PORT
 	$(MAKE) demo-warehouse
 	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh dags-test reco_training '$(DEMO_CONF)'
-	@$(BIN)/python -m plugins.reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
+	@$(BIN)/python -m reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
 	@echo "serving the promoted run on http://$(HOST):$(PORT) (docs: /docs); Ctrl+C stops it"
 	$(MAKE) serve-fg
 

@@ -4,7 +4,7 @@ extract -> validate -> train -> precompute -> verify -> evaluate -> gate -> prom
 -> reload_serving -> check_serving
 
 Each task calls the reco_core function the `reco` CLI calls, or a helper of
-plugins/reco_airflow for what is Airflow's business (connections, the HTTP calls to the API,
+reco_airflow for what is Airflow's business (connections, the HTTP calls to the API,
 the data checks, alerts). Tasks hand a small dict of paths down the chain through XCom, never
 data. A data check failure stops the run before training; a regression beyond the gate's
 tolerance stops it before promotion; an API that does not come up healthy on the promoted run
@@ -18,7 +18,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 
-from plugins.reco_airflow.alerts import task_defaults
+from reco_airflow.alerts import task_defaults
 from reco_core.ranking import DEFAULT_PROFILE
 
 # DAG params that are TrainConfig fields of the same name (the `reco train` flags).
@@ -110,7 +110,7 @@ State = dict[str, Any]  # what flows down the chain: data_dir, rows, run, evalua
 def reco_training() -> None:
     @task(retries=2, retry_delay=timedelta(minutes=5))  # the warehouse is the one flaky dependency
     def extract(params: dict[str, Any], run_id: str) -> State:
-        from plugins.reco_airflow import config, data
+        from reco_airflow import config, data
         from reco_core.warehouse.extract import extract as extract_warehouse
 
         out = config.run_data_dir(run_id)
@@ -131,7 +131,7 @@ def reco_training() -> None:
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from plugins.reco_airflow import config, gx_checks
+        from reco_airflow import config, gx_checks
 
         root = config.data_dir()
         previous = gx_checks.read_validated(root)
@@ -150,7 +150,7 @@ def reco_training() -> None:
     def train(state: State, params: dict[str, Any]) -> State:
         from pathlib import Path
 
-        from plugins.reco_airflow import config
+        from reco_airflow import config
         from reco_core import columns as C
         from reco_core.training.config import TrainConfig
         from reco_core.training.pipeline import train as train_run
@@ -188,7 +188,7 @@ def reco_training() -> None:
     def evaluate(state: State, params: dict[str, Any]) -> State:
         from pathlib import Path
 
-        from plugins.reco_airflow import config, gate
+        from reco_airflow import config, gate
         from reco_core import columns as C
         from reco_core.artifacts.store import current_run
 
@@ -212,7 +212,7 @@ def reco_training() -> None:
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from plugins.reco_airflow.gate import REPORT_LINE, read_decision
+        from reco_airflow.gate import REPORT_LINE, read_decision
 
         decision = read_decision(Path(state["evaluation"]))
         report = f"{REPORT_LINE}{state['report']}"  # the alert mail links it
@@ -227,7 +227,7 @@ def reco_training() -> None:
     def promote(state: State, run_id: str) -> State:
         from pathlib import Path
 
-        from plugins.reco_airflow import config
+        from reco_airflow import config
         from reco_core.artifacts.store import promote as promote_run
 
         entry = promote_run(
@@ -244,7 +244,7 @@ def reco_training() -> None:
     def reload_serving(state: State, params: dict[str, Any], run_id: str) -> State:
         from pathlib import Path
 
-        from plugins.reco_airflow import config, serving_client
+        from reco_airflow import config, serving_client
 
         endpoint = config.serving_endpoint_or_skip()
         promoted = Path(state["run"]).name
@@ -261,7 +261,7 @@ def reco_training() -> None:
     def check_serving(state: State, params: dict[str, Any], run_id: str) -> None:
         from pathlib import Path
 
-        from plugins.reco_airflow import config, serving_client
+        from reco_airflow import config, serving_client
 
         endpoint = config.serving_endpoint_or_skip()
         run_dir = Path(state["run"])

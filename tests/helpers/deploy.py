@@ -31,7 +31,7 @@ DOCKERFILES = (REPO / "Dockerfile.api", REPO / "Dockerfile.airflow")
 # The values .env.example leaves empty (compose refuses to start without them), for the tests.
 TEST_SECRETS = {"ADMIN_KEY": "a" * 64, "POSTGRES_PASSWORD": "p" * 64, "AIRFLOW_JWT_SECRET": "j" * 64}
 # Python packages of the repository; imports of anything else are third-party.
-PACKAGES = ("reco_core", "serving", "plugins", "dags")
+PACKAGES = ("reco_core", "serving", "reco_airflow", "dags")
 
 
 def require_binary(path: Path) -> Path:
@@ -181,14 +181,14 @@ def compose_config(**env: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class EnvReads:
     variables: frozenset[str]  # environment variables read
-    setting_names: frozenset[str]  # first arguments of plugins' setting("name", ...) calls
+    setting_names: frozenset[str]  # first arguments of reco_airflow's setting("name", ...) calls
     connection_ids: frozenset[str]  # Airflow connection ids looked up
 
 
 # Reads whose variable name is computed: where they are, and how the name is known.
 DYNAMIC_READS = {
     ("reco_core/ranking/params.py", "params_from_env"): "the names of BasketParams and ALIASES",
-    ("plugins/reco_airflow/config.py", "setting"): "NAME.upper() of each setting('name', ...) call",
+    ("reco_airflow/config.py", "setting"): "NAME.upper() of each setting('name', ...) call",
 }
 
 
@@ -403,7 +403,7 @@ def api_variables() -> set[str]:
 
 def airflow_variables() -> set[str]:
     """Every variable an Airflow service may read: reads of the code the DAGs and the `reco` CLI
-    import, the plugins' settings and connections, and the local Airflow settings of the script."""
+    import, reco_airflow's settings and connections, and the local Airflow settings of the script."""
     entries = [*sorted((REPO / "dags").glob("*.py")), REPO / "reco_core" / "cli" / "__init__.py"]
     files = reachable_files(entries)
     reads = env_reads(files)

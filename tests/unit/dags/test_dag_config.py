@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.reco_airflow import config
+from reco_airflow import config
 
 
 @pytest.fixture(autouse=True)

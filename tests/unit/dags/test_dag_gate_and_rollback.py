@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers.tiny_run import make_tiny_run
 
-from plugins.reco_airflow import gate, serving_client
+from reco_airflow import gate, serving_client
 from reco_core import columns as C
 from reco_core.artifacts.store import current_run, promote, read_promotion_log
 from reco_core.artifacts.verify import verify_run

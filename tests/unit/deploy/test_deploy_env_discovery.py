@@ -56,7 +56,7 @@ def test_a_read_of_a_computed_name_is_refused(tmp_path: Path, call: str, message
 def test_imports_inside_functions_are_followed() -> None:
     """gate.py imports reco_core.evaluation inside its task function (heavy imports stay out of DAG
     parsing): a variable read there is still one Airflow reads."""
-    files = reachable_files([REPO / "plugins" / "reco_airflow" / "gate.py"])
+    files = reachable_files([REPO / "reco_airflow" / "gate.py"])
     assert REPO / "reco_core" / "evaluation" / "__init__.py" in files
 
 
@@ -76,10 +76,10 @@ def test_api_variables_cover_settings_constants_and_ranking_parameters() -> None
     assert not {"RECO_WAREHOUSE_URL", "RECO_ALERT_EMAILS"} & found
 
 
-def test_airflow_variables_cover_plugins_connections_and_the_env_script() -> None:
+def test_airflow_variables_cover_helpers_connections_and_the_env_script() -> None:
     found = airflow_variables()
     assert {
-        "RECO_ALERT_EMAILS",  # Variable-or-environment setting of plugins/reco_airflow/config.py
+        "RECO_ALERT_EMAILS",  # Variable-or-environment setting of reco_airflow/config.py
         "AIRFLOW_CONN_RECO_WAREHOUSE",  # Connection.get(WAREHOUSE_CONN_ID)
         "AIRFLOW_CONN_SMTP_DEFAULT",  # smtp_conn_id=config.SMTP_CONN_ID
         "RECO_WAREHOUSE_URL",  # reco_core.warehouse.connect.ENV_URL
