@@ -42,7 +42,8 @@ from reco_airflow.alerts import task_defaults
 def reco_cleanup() -> None:
     @task
     def cleanup_runs(params: dict[str, Any]) -> list[str]:
-        from reco_airflow import config, gate
+        from reco_airflow import config
+        from reco_core import gate
         from reco_core.artifacts.store import cleanup
 
         root = config.artifact_root()

@@ -23,7 +23,7 @@ from typing import Any
 
 from airflow.sdk import BaseNotifier
 
-from reco_airflow.gate import REPORT_LINE
+from reco_core.gate import REPORT_LINE
 
 log = logging.getLogger(__name__)
 

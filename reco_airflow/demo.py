@@ -13,9 +13,9 @@ from pathlib import Path
 
 
 def summary(artifact_root: Path, url: str) -> str:
-    from reco_airflow.gate import evaluation_path, read_decision
     from reco_airflow.serving_client import canary_baskets
     from reco_core.artifacts.store import current_run
+    from reco_core.gate import evaluation_path, read_decision
 
     run = current_run(artifact_root)
     if run is None:

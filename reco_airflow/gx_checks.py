@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

@@ -44,7 +44,7 @@ def test_the_gate_report_named_in_the_message_is_linked(airflow_home):
     from airflow.sdk.exceptions import AirflowFailException
 
     from reco_airflow.alerts import build_message
-    from reco_airflow.gate import REPORT_LINE
+    from reco_core.gate import REPORT_LINE
 
     message = f"candidate run_x rejected\n{REPORT_LINE}/srv/artifacts/evaluations/run x.html\n\ntable"
     _, body = build_message(context(AirflowFailException(message)))
