@@ -6,10 +6,10 @@ WARNING in one and INFO in another; the CLI and the API read ARTIFACT_DIR while 
 helpers read RECO_ARTIFACT_ROOT). Now each setting has one name, one default and one parser:
 
 - `RecoSettings`: what every process reads (the `reco` CLI, the API, the Airflow tasks): the
-  artifact store, the data directory, the log level, the profiles file, the model-pickle switch
-  and the ranking overrides (environment variables named like the BasketParams fields).
+  artifact store, the log level, the profiles file, the model-pickle switch and the ranking
+  overrides (environment variables named like the BasketParams fields).
 - `JobSettings`: what only the batch jobs read (the CLI and the Airflow tasks, never the API):
-  the warehouse URL and the debug switch.
+  the data directory, the warehouse URL and the debug switch.
 
 The API's settings (serving/settings.py) and the Airflow helpers' (reco_airflow/config.py) extend
 these classes. An entry point builds its settings once (`RecoSettings()`, `JobSettings()`) and
@@ -50,8 +50,6 @@ class RecoSettings(BaseSettings):
     artifact_dir: Path = Field(
         Path("artifacts"), validation_alias=AliasChoices("RECO_ARTIFACT_ROOT", "ARTIFACT_DIR")
     )
-    # Where `reco data` writes and `reco train` / `reco eval` read.
-    data_dir: Path = Field(Path("var/data"), validation_alias="RECO_DATA_DIR")
     # Level of the reco.* loggers when an entry point does not choose one (the API, Airflow tasks).
     log_level: str = Field("INFO", validation_alias="RECO_LOG_LEVEL")
     # The ranking profiles: the file the API serves with and the promotion gate judges with.
@@ -59,7 +57,7 @@ class RecoSettings(BaseSettings):
     # Forbid unpickling model.pkl (the API serves precomputed arrays and never needs it).
     disable_model_pickle: bool = False
     # Ranking parameters from environment variables named like them (W_PAIR=0.5...): a layer
-    # under every profile. Filled by _RankingOverrides, never from a variable of this name.
+    # under every profile, filled by _RankingOverrides.
     ranking_overrides: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("log_level")
@@ -95,6 +93,8 @@ class RecoSettings(BaseSettings):
 class JobSettings(RecoSettings):
     """The batch jobs' settings (the `reco` CLI and the Airflow tasks; the API reads none of these)."""
 
+    # Where `reco data` writes and `reco train` / `reco eval` read (the DAG's extractions too).
+    data_dir: Path = Field(Path("var/data"), validation_alias="RECO_DATA_DIR")
     # The warehouse of `reco data` when no --warehouse-url / --nom_serveur is given.
     warehouse_url: str | None = Field(None, validation_alias="RECO_WAREHOUSE_URL")
     # Tracebacks instead of one-line errors from the `reco` CLI.
