@@ -73,7 +73,7 @@ serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log
 	@mkdir -p $(VAR)
 	@if [ -f $(SERVE_PID) ] && kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null; then \
 	  echo "already serving (pid $$(cat $(SERVE_PID))) on http://$(HOST):$(PORT); make stop first"; exit 1; fi
-	@ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" setsid $(SERVE_CMD) > $(VAR)/serve.log 2>&1 < /dev/null & \
+	@RECO_ARTIFACT_ROOT="$${RECO_ARTIFACT_ROOT:-$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}}" setsid $(SERVE_CMD) > $(VAR)/serve.log 2>&1 < /dev/null & \
 	  echo $$! > $(SERVE_PID)
 	@for i in $$(seq 1 240); do \
 	  kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null || { tail -n 20 $(VAR)/serve.log; rm -f $(SERVE_PID); \
@@ -85,7 +85,7 @@ serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log
 	  "log $(VAR)/serve.log; /healthz: $${health:-no answer yet}"
 
 serve-fg: $(STAMP) ## serve the API in the foreground (Ctrl+C stops it)
-	ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" $(SERVE_CMD)
+	RECO_ARTIFACT_ROOT="$${RECO_ARTIFACT_ROOT:-$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}}" $(SERVE_CMD)
 
 stop: ## stop what `make serve` and `make airflow` started (whole process groups: workers and tasks too)
 	@if [ ! -f $(SERVE_PID) ]; then echo "make stop: nothing runs (no $(SERVE_PID))"; exit 0; fi; \
