@@ -84,7 +84,7 @@ NOT_SERVING = mkdir -p $(VAR); if [ -f $(SERVE_PID) ] && kill -0 "$$(cat $(SERVE
 
 serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log in var/serve.log
 	@$(NOT_SERVING)
-	@ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" setsid $(SERVE_CMD) > $(VAR)/serve.log 2>&1 < /dev/null & \
+	@RECO_ARTIFACT_ROOT="$${RECO_ARTIFACT_ROOT:-$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}}" setsid $(SERVE_CMD) > $(VAR)/serve.log 2>&1 < /dev/null & \
 	  echo $$! > $(SERVE_PID)
 	@for i in $$(seq 1 240); do \
 	  kill -0 "$$(cat $(SERVE_PID))" 2>/dev/null || { tail -n 20 $(VAR)/serve.log; rm -f $(SERVE_PID); \
@@ -97,7 +97,7 @@ serve: $(STAMP) ## serve the API in the background on HOST:PORT (WORKERS=1), log
 
 serve-fg: $(STAMP) ## serve the API in the foreground (Ctrl+C stops it, or make stop from another shell)
 	@$(NOT_SERVING)
-	echo $$$$ > $(SERVE_PID); ARTIFACT_DIR="$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}" exec $(SERVE_CMD)
+	echo $$$$ > $(SERVE_PID); RECO_ARTIFACT_ROOT="$${RECO_ARTIFACT_ROOT:-$${ARTIFACT_DIR:-$(ARTIFACT_ROOT)}}" exec $(SERVE_CMD)
 
 stop: ## stop what `make serve`, `make serve-fg` (so `make demo`) and `make airflow` started (whole process groups: workers and tasks too)
 	@if [ ! -f $(SERVE_PID) ]; then echo "make stop: nothing runs (no $(SERVE_PID))"; exit 0; fi; \
@@ -113,7 +113,7 @@ stop: ## stop what `make serve`, `make serve-fg` (so `make demo`) and `make airf
 demo: $(STAMP) ## the main job: demo warehouse -> DAG reco_training (airflow dags test) -> serve the promoted run on PORT
 	$(MAKE) demo-warehouse
 	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh dags-test reco_training '$(DEMO_CONF)'
-	@$(BIN)/python -m plugins.reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
+	@$(BIN)/python -m reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
 	@echo "serving the promoted run on http://$(HOST):$(PORT) (docs: /docs), in the foreground: Ctrl+C or make stop"
 	$(MAKE) serve-fg
 

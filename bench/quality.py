@@ -177,7 +177,7 @@ def main() -> int:
         "--epochs", type=int, default=30, help="cap of LightFM epochs (30 = the default flag)"
     )
     parser.add_argument("--work-dir", type=Path, help="keep warehouses, extractions and runs here (reused)")
-    parser.add_argument("--profiles", type=Path, help="profiles file (default: serving/panier_params.json)")
+    parser.add_argument("--profiles", type=Path, help="profiles file (default: $PANIER_PARAMS_PATH)")
     parser.add_argument(
         "--profile", default=DEFAULT_PROFILE, help="the ranker's profile, judged against the baselines"
     )

@@ -39,10 +39,11 @@ from reco_core import columns as C
 from reco_core.contract import VENTES_SCHEMA, read_ventes, write_parquet
 from reco_core.errors import RecoError
 from reco_core.evaluation import Protocol, load_profile
-from reco_core.evaluation.evaluate import baselines, load_index, read_orders, shipped_profiles
+from reco_core.evaluation.evaluate import baselines, load_index, read_orders
 from reco_core.evaluation.sampling import Samples
 from reco_core.evaluation.scoring import RankerRecommender, evaluate_methods, known_items
 from reco_core.ranking import DEFAULT_PROFILE, BasketParams, Profile, RankerIndex
+from reco_core.settings import RecoSettings
 
 VAL_SHARE = 0.1
 BUCKET_SIZES = {"1": (1, 1), "2": (2, 2), "3+": (3, 4), "5+": (5, 8)}
@@ -185,7 +186,7 @@ def main() -> int:
     parser.add_argument("--datasets", nargs="*", help="names (default: demo and every real dataset found)")
     parser.add_argument("--buckets", nargs="*", default=list(BUCKET_SIZES), choices=list(BUCKET_SIZES))
     parser.add_argument("--profile", default=DEFAULT_PROFILE)
-    parser.add_argument("--profiles", type=Path, help="profiles file (default: serving/panier_params.json)")
+    parser.add_argument("--profiles", type=Path, help="profiles file (default: $PANIER_PARAMS_PATH)")
     parser.add_argument(
         "--n-samples", type=int, default=1500, help="validation samples per dataset and bucket"
     )
@@ -204,7 +205,7 @@ def main() -> int:
         for name in names:
             for bucket, case in slices(name, available[name], work, args).items():
                 by_bucket[bucket].append(case)
-        raw = json.loads((args.profiles or shipped_profiles()).read_text())[profile.name][
+        raw = json.loads((args.profiles or RecoSettings().panier_params_path).read_text())[profile.name][
             "basket_params_by_size"
         ]
         for bucket, cases in by_bucket.items():

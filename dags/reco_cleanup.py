@@ -16,7 +16,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 
-from plugins.reco_airflow.alerts import task_defaults
+from reco_airflow.alerts import task_defaults
 
 
 @dag(
@@ -42,7 +42,8 @@ from plugins.reco_airflow.alerts import task_defaults
 def reco_cleanup() -> None:
     @task
     def cleanup_runs(params: dict[str, Any]) -> list[str]:
-        from plugins.reco_airflow import config, gate
+        from reco_airflow import config
+        from reco_core import gate
         from reco_core.artifacts.store import cleanup
 
         root = config.artifact_root()
@@ -59,7 +60,7 @@ def reco_cleanup() -> None:
     def prune_data(params: dict[str, Any]) -> list[str]:
         from pathlib import Path
 
-        from plugins.reco_airflow import config, data, gx_checks
+        from reco_airflow import config, data, gx_checks
 
         root = config.data_dir()
         reference = gx_checks.read_validated(root)

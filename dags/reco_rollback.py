@@ -15,7 +15,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 
-from plugins.reco_airflow.alerts import task_defaults
+from reco_airflow.alerts import task_defaults
 from reco_core.ranking import DEFAULT_PROFILE
 
 
@@ -45,7 +45,7 @@ from reco_core.ranking import DEFAULT_PROFILE
 def reco_rollback() -> None:
     @task
     def rollback_run(params: dict[str, Any], run_id: str) -> str:
-        from plugins.reco_airflow import config
+        from reco_airflow import config
         from reco_core.artifacts.store import current_run, rollback
 
         root = config.artifact_root()
@@ -59,7 +59,7 @@ def reco_rollback() -> None:
     def reload_serving(run: str, params: dict[str, Any]) -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from plugins.reco_airflow import config, serving_client
+        from reco_airflow import config, serving_client
 
         endpoint = config.serving_endpoint_or_skip()
         try:

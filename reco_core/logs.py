@@ -8,7 +8,6 @@ which captures task logs) turn INFO on.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import Any
 
@@ -36,9 +35,14 @@ def _fmt(value: Any) -> str:
 
 
 def configure(level: str | int | None = None) -> None:
-    """Install the key=value handler on the `reco` logger tree (idempotent)."""
+    """Install the key=value handler on the `reco` logger tree (idempotent).
+
+    `level` None: RECO_LOG_LEVEL (reco_core.settings, one default for the API and the tasks)."""
     global _CONFIGURED
-    level = level or os.environ.get("RECO_LOG_LEVEL") or "WARNING"  # empty = unset
+    if level is None:
+        from reco_core.settings import RecoSettings
+
+        level = RecoSettings().log_level
     root = logging.getLogger("reco")
     if not _CONFIGURED:
         handler = logging.StreamHandler(sys.stderr)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -38,7 +37,7 @@ products that complete it, each with its score breakdown. See docs/serving.md.""
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    logs.configure(os.environ.get("RECO_LOG_LEVEL") or "INFO")
+    logs.configure(settings.log_level)
     state = ServingState(settings, Metrics())
 
     @contextlib.asynccontextmanager

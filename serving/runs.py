@@ -19,7 +19,7 @@ from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.run import RunArtifacts
 from reco_core.artifacts.store import resolve_run
 from reco_core.errors import ArtifactError, RecoError
-from reco_core.ranking import Profile, RankerIndex, get_profile, load_profiles
+from reco_core.ranking import Profile, RankerIndex, get_profile
 from reco_core.search import ProductSearchIndex
 from serving.settings import Settings
 
@@ -98,9 +98,11 @@ def requested_run(settings: Settings, artifact_dir: str) -> Path:
     return run_dir
 
 
-def read_profiles(path: Path) -> Mapping[str, Profile]:
+def read_profiles(settings: Settings) -> Mapping[str, Profile]:
+    """The profiles of PANIER_PARAMS_PATH with the ranking overrides: RecoSettings.profiles, which
+    the promotion gate loads too."""
     try:
-        return load_profiles(path)
+        return settings.profiles()
     except RecoError as exc:
         raise ReloadError(409, "profile", f"the profiles file does not load: {exc}") from None
 

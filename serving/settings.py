@@ -1,7 +1,9 @@
 """Every setting of the API, read once from the environment (names are the original product's).
 
 One object, built at start-up and handed to the routes as a dependency, so a test can build an
-app with its own settings instead of patching the environment of the process.
+app with its own settings instead of patching the environment of the process. It extends
+reco_core.settings.RecoSettings: the artifact store, the log level, the profiles file
+(PANIER_PARAMS_PATH) and the ranking overrides are read there, as the CLI and the DAGs read them.
 """
 
 from __future__ import annotations
@@ -11,29 +13,23 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from reco_core.artifacts import layout as L
 from reco_core.ranking.profiles import DEFAULT_PROFILE
+from reco_core.settings import RecoSettings
 
-DEFAULT_PANIER_PARAMS = Path(__file__).parent / "panier_params.json"
 
+class Settings(RecoSettings):
+    """Environment variables, case-insensitive; an empty variable counts as unset.
 
-class Settings(BaseSettings):
-    """Environment variables, case-insensitive; an empty variable counts as unset."""
-
-    model_config = SettingsConfigDict(
-        case_sensitive=False, env_ignore_empty=True, frozen=True, extra="ignore"
-    )
+    `artifact_dir` (RecoSettings) may also designate one run here: see artifact_root."""
 
     port: int = Field(8080, ge=1, le=65535)
     host: str = "127.0.0.1"
-    # The artifact root (run_* directories and run_current); may also designate one run.
-    artifact_dir: Path = Path("artifacts")
     admin_key: SecretStr | None = None
     # Without ADMIN_KEY, /reload is closed unless this says the deployment wants it open.
     allow_unauthenticated_reload: bool = False
-    panier_params_path: Path = DEFAULT_PANIER_PARAMS
     panier_profile: str = DEFAULT_PROFILE
     reload_check_seconds: float = Field(5.0, gt=0)
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()

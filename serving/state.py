@@ -128,9 +128,7 @@ class ServingState:
 
         def build() -> Snapshot:
             run_dir = find(self.settings)
-            return build_snapshot(
-                run_dir, profiles or read_profiles(self.settings.panier_params_path), profile_name
-            )
+            return build_snapshot(run_dir, profiles or read_profiles(self.settings), profile_name)
 
         try:
             snapshot = await anyio.to_thread.run_sync(build)

@@ -8,7 +8,6 @@ when DISABLE_MODEL_PICKLE=1. Keeping every `pickle.loads` here makes that rule c
 from __future__ import annotations
 
 import gzip
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,10 @@ DISABLE_MODEL_PICKLE_ENV = "DISABLE_MODEL_PICKLE"
 
 
 def model_pickle_disabled() -> bool:
-    return os.environ.get(DISABLE_MODEL_PICKLE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    """DISABLE_MODEL_PICKLE, read through reco_core.settings."""
+    from reco_core.settings import RecoSettings
+
+    return RecoSettings().disable_model_pickle
 
 
 def load_verified_pickle(run_dir: Path | str, name: str, manifest: Manifest) -> Any:

@@ -37,12 +37,14 @@ from reco_core.fsutil import TMP_PREFIX, fsync_dir
 
 log = logs.get_logger("artifacts")
 
-ARTIFACT_DIR_ENV = "ARTIFACT_DIR"
 STALE_TMP_SECONDS = 3600  # a .tmp-* entry older than this belongs to a writer that died
 
 
 def default_artifact_root() -> Path:
-    return Path(os.environ.get(ARTIFACT_DIR_ENV) or "artifacts")
+    """RECO_ARTIFACT_ROOT (or the original's ARTIFACT_DIR), else ./artifacts: reco_core.settings."""
+    from reco_core.settings import RecoSettings
+
+    return RecoSettings().artifact_dir
 
 
 # --- naming & listing --------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
 from reco_core import __version__, logs
 from reco_core.errors import RecoError
+from reco_core.settings import JobSettings
 
 # Modules of this package that define a command, in the order `reco --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rollback",
     "cleanup",
     "eval",
+    "gate",
 )
 
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RecoError as exc:
-        if args.verbose or os.environ.get("RECO_DEBUG"):
+        if args.verbose or JobSettings().debug:
             raise
         print(f"reco {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -13,7 +13,8 @@ def add_artifact_root(parser: argparse.ArgumentParser) -> None:
         "--artifact-root",
         type=Path,
         default=None,
-        help="directory of the run_* directories and run_current (default: $ARTIFACT_DIR, else ./artifacts)",
+        help="directory of the run_* directories and run_current "
+        "(default: $RECO_ARTIFACT_ROOT or $ARTIFACT_DIR, else ./artifacts)",
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from reco_core.errors import RecoError
+from reco_core.settings import JobSettings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -16,7 +16,7 @@ M = TypeVar("M", bound=BaseModel)
 def default_data_dir() -> Path:
     """Where `reco data` writes and `reco train`/`reco eval` read: RECO_DATA_DIR, unset or empty
     meaning var/data (an empty value must not become the current directory)."""
-    return Path(os.environ.get("RECO_DATA_DIR") or "var/data")
+    return JobSettings().data_dir
 
 
 def build_config(model: type[M], values: dict[str, Any]) -> M:

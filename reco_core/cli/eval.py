@@ -4,7 +4,8 @@ The original's flags and defaults (README §9), plus --profile/--profiles (defau
 --allow-train-orders (refused by default when --ventes is the run's training input), --data-dir
 (where the holdout is looked for), --no-ease (skip the one baseline that needs a fit) and
 --report (the same numbers as one HTML file with charts, for people: evaluation/html_report.py).
-Exit status of --compare: 0 when the candidate passes the gate, 1 when it fails.
+Exit status of --compare: 0 when the candidate passes the gate, 1 when it fails; its --tolerance is
+GateConfig's, the one `reco gate` and the DAG apply.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from reco_core import columns as C
 from reco_core.artifacts.store import default_artifact_root
 from reco_core.cli._common import default_data_dir
+from reco_core.cli._fields import add_field
+from reco_core.gate import GateConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,7 +71,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--profile", default=None, help="ranking profile (default: the API's default profile)")
     p.add_argument(
-        "--profiles", type=Path, default=None, help="profiles file (default: serving/panier_params.json)"
+        "--profiles",
+        type=Path,
+        default=None,
+        help="profiles file (default: $PANIER_PARAMS_PATH, else the one shipped in reco_core, as the API)",
     )
     p.add_argument(
         "--allow-train-orders",
@@ -86,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="rank the same samples with both runs; pass if candidate >= reference x (1 - tolerance) "
         "on hit@K and mrr@K",
     )
-    gate.add_argument("--tolerance", type=float, default=0.02, help="relative drop allowed by the gate")
+    add_field(gate, GateConfig, "tolerance")
     p.set_defaults(func=run)
 
 

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="?",
         type=Path,
         help="a run directory, or an artifact root (its run_current, else its latest run); "
-        "default: $ARTIFACT_DIR, else ./artifacts",
+        "default: $RECO_ARTIFACT_ROOT or $ARTIFACT_DIR, else ./artifacts",
     )
     p.set_defaults(func=run)
 

@@ -2,7 +2,7 @@
 
     report = evaluate_run(run_dir, holdout, profile=load_profile(), protocol=Protocol(mode="use_order"))
     print(format_evaluation(report.to_dict()))
-    verdict = compare_runs(candidate_run, production_run, holdout, tolerance=0.02)
+    verdict = compare_runs(candidate_run, production_run, holdout)  # the gate's tolerance
 
 Modules: sampling (the protocol's samples), metrics (Hit/Recall/MRR@K, pure), baselines (the
 method contract and the simple baselines), ease (EASE), scoring (methods on samples, the ranker

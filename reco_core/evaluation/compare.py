@@ -23,10 +23,10 @@ from reco_core.evaluation.scoring import (
     known_items,
     metric_key,
 )
+from reco_core.gate import GateConfig
 from reco_core.ranking import Profile
 
 GATED: tuple[str, ...] = (M.HIT, M.MRR)
-DEFAULT_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def compare_runs(
     reference: Path | str,
     ventes: Path | str,
     *,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float | None = None,
     profile: Profile | None = None,
     protocol: Protocol | None = None,
     allow_train_orders: bool = False,
@@ -104,10 +104,13 @@ def compare_runs(
 ) -> Comparison:
     """Rank the same samples of `ventes` with both runs and apply the gate (see module doc).
 
-    `profile`: default the API's (DEFAULT_PROFILE of serving/panier_params.json);
-    `protocol`: default Protocol() (the original's defaults: K=10, m=1, 10000 samples, mode auto).
+    `tolerance`: default the gate's (GateConfig); `profile`: default the API's (DEFAULT_PROFILE of
+    the profiles the settings designate); `protocol`: default Protocol() (the original's defaults:
+    K=10, m=1, 10000 samples, mode auto).
     Raises RecoError when `ventes` is the training input of either run (unless allowed).
     """
+    if tolerance is None:
+        tolerance = GateConfig().tolerance
     if not 0 <= tolerance < 1:
         raise RecoError(f"--tolerance must be in [0, 1), got {tolerance}", exit_code=2)
     profile = profile or load_profile()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -40,20 +39,22 @@ from reco_core.evaluation.scoring import (
     metric_key,
     unknown_professions,
 )
-from reco_core.ranking import DEFAULT_PROFILE, K_MAX, Profile, RankerIndex, get_profile, load_profiles
+from reco_core.ranking import DEFAULT_PROFILE, K_MAX, Profile, RankerIndex, get_profile
+from reco_core.settings import RecoSettings
 from reco_core.training.baskets import Baskets, baskets_from_frame
 
 log = logs.get_logger("evaluation")
 
 
-def shipped_profiles() -> Path:
-    """serving/panier_params.json, wherever the `serving` package is installed."""
-    return Path(str(resources.files("serving") / "panier_params.json"))
-
-
-def load_profile(name: str = DEFAULT_PROFILE, path: Path | str | None = None) -> Profile:
-    """Profile `name` of the profiles file `path` (default: the shipped one)."""
-    return get_profile(load_profiles(path or shipped_profiles()), name)
+def load_profile(
+    name: str = DEFAULT_PROFILE, path: Path | str | None = None, settings: RecoSettings | None = None
+) -> Profile:
+    """Profile `name` as the API ranks with it: the profiles file of `settings` (PANIER_PARAMS_PATH,
+    default the one shipped in reco_core) or `path`, under the ranking overrides of `settings`."""
+    settings = settings or RecoSettings()
+    if path is not None:
+        settings = settings.model_copy(update={"panier_params_path": Path(path)})
+    return get_profile(settings.profiles(), name)
 
 
 @dataclass(frozen=True)

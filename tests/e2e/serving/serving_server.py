@@ -26,7 +26,7 @@ from helpers.tiny_run import make_tiny_run, product_id, replace_file
 
 from reco_core.artifacts import layout as L
 from reco_core.ranking import Profile, load_profiles
-from serving.settings import DEFAULT_PANIER_PARAMS
+from reco_core.settings import SHIPPED_PROFILES
 
 RUN_A, RUN_B, RUN_C = "run_20240101_000000", "run_20240102_000000", "run_20240103_000000"
 ITEMS = {RUN_A: 6, RUN_B: 12}
@@ -38,6 +38,7 @@ SERVICE_VARS = (
     "PORT",
     "HOST",
     "ARTIFACT_DIR",
+    "RECO_ARTIFACT_ROOT",
     "ADMIN_KEY",
     "ALLOW_UNAUTHENTICATED_RELOAD",
     "PANIER_PARAMS_PATH",
@@ -49,9 +50,9 @@ SERVICE_VARS = (
 
 
 def shipped_profile(name: str) -> Profile:
-    """A profile of serving/panier_params.json as reco_core resolves it (the file is being tuned:
+    """A profile of reco_core/ranking/panier_params.json as reco_core resolves it (the file is being tuned:
     tests compare with it rather than with copied values)."""
-    return load_profiles(DEFAULT_PANIER_PARAMS)[name]
+    return load_profiles(SHIPPED_PROFILES)[name]
 
 
 def ids_of(run: str) -> set[int]:

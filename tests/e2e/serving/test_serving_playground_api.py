@@ -11,8 +11,9 @@ from serving_server import ITEMS, RUN_A, make_root, running_server
 
 from reco_core.ranking import load_profiles
 from reco_core.search import MAX_LIMIT
+from reco_core.settings import SHIPPED_PROFILES
 from serving.routes.playground import STATIC_DIR
-from serving.settings import DEFAULT_PANIER_PARAMS, DEFAULT_PROFILE
+from serving.settings import DEFAULT_PROFILE
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_options_list_the_runs_professions_and_the_loaded_profiles(client):
     doc = client.get("/playground/options").json()
     assert doc["run_id"] == RUN_A and doc["professions"] == ["PLAQUISTE", "PLOMBIER"]
     assert DEFAULT_PROFILE in doc["profiles"] and doc["active_profile"] == DEFAULT_PROFILE
-    assert doc["profiles"] == sorted(load_profiles(DEFAULT_PANIER_PARAMS))
+    assert doc["profiles"] == sorted(load_profiles(SHIPPED_PROFILES))
     assert doc["max_k"] == 100
     loaded = load_profiles(DEFAULT_PANIER_PARAMS)
     assert set(doc["reordering"]) == set(loaded)

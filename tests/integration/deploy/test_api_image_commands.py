@@ -68,7 +68,7 @@ def test_image_command_serves_and_healthcheck_follows_readiness(tmp_path: Path) 
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WORKERS": "2",
-        "ARTIFACT_DIR": str(root),
+        "RECO_ARTIFACT_ROOT": str(root),
         "ADMIN_KEY": "k" * 32,
         "RELOAD_CHECK_SECONDS": "0.2",
     }

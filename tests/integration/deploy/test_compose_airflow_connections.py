@@ -1,4 +1,4 @@
-"""The environment compose gives the Airflow services, read by the plugins' own code (the same
+"""The environment compose gives the Airflow services, read by reco_airflow's own code (the same
 calls the tasks make) in a real Airflow process: the JSON connections parse, the warehouse URL,
 the API's address and admin key, the paths and the alert settings come out as compose meant."""
 
@@ -19,12 +19,12 @@ from helpers.deploy import (
     final_stage_env,
 )
 
-from plugins.reco_airflow.config import DEFAULT_ALERT_EMAILS
+from reco_airflow.config import DEFAULT_ALERT_EMAILS
 
 PROBE = """
 import json
 from airflow.providers.http.hooks.http import HttpHook
-from plugins.reco_airflow import config
+from reco_airflow import config
 
 endpoint = config.serving_endpoint()
 hook = HttpHook(method="GET", http_conn_id=endpoint.conn_id)

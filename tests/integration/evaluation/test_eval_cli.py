@@ -7,6 +7,7 @@ import pytest
 from reco_core import columns as C
 from reco_core.cli import main
 from reco_core.evaluation import DEFAULT_PROFILE, Protocol, compare_runs
+from reco_core.gate import GateConfig
 
 BASELINES = {"global_popularity", "profession_popularity", "pairs", "embeddings", "ease"}
 FAST = ["--n-samples", "300", "--seed", "5"]
@@ -110,4 +111,4 @@ def test_compare_runs_is_json_ready_for_the_gate(eval_demo):
     data = json.loads(json.dumps(comparison.to_dict()))
     assert comparison.passed and data["verdict"] == "pass"
     assert {m["relative_change"] for m in data["metrics"].values()} == {0.0}
-    assert data["samples"]["n"] == 200 and data["tolerance"] == 0.02
+    assert data["samples"]["n"] == 200 and data["tolerance"] == GateConfig().tolerance  # the gate's

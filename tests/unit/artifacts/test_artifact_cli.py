@@ -18,7 +18,11 @@ def reco(tmp_path):
     """Run `python -m reco_core.cli ARGS` in an empty directory, ARTIFACT_DIR unset unless given."""
 
     def run(*args: str, **env: str) -> subprocess.CompletedProcess:
-        environ = {k: v for k, v in os.environ.items() if k not in {"ARTIFACT_DIR", "DISABLE_MODEL_PICKLE"}}
+        environ = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"ARTIFACT_DIR", "RECO_ARTIFACT_ROOT", "DISABLE_MODEL_PICKLE"}
+        }
         return subprocess.run(
             [sys.executable, "-m", "reco_core.cli", "-q", *args],
             cwd=tmp_path,

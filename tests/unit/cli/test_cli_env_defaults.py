@@ -30,7 +30,7 @@ def test_data_dir_default(monkeypatch, value, expected):
 def test_empty_log_level_is_the_default_level(monkeypatch):
     monkeypatch.setenv("RECO_LOG_LEVEL", "")
     logs.configure()
-    assert logging.getLogger("reco").level == logging.WARNING
+    assert logging.getLogger("reco").level == logging.INFO  # the one default, reco_core.settings
 
 
 def test_train_with_empty_directories_in_the_environment_reads_var_data(monkeypatch, tmp_path, capsys):

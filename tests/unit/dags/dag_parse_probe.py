@@ -26,7 +26,8 @@ HEAVY_MODULES = (
     "pyarrow",
     "lightfm",
     "scipy",
-    "reco_core.training",
+    "reco_core.training.pipeline",  # TrainConfig (reco_core.training.config) is light: Params use it
+    "reco_core.evaluation",
     "requests",
 )
 

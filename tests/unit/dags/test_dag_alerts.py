@@ -31,7 +31,7 @@ def inbox(airflow_home, monkeypatch) -> Iterator[Inbox]:
 def test_message_of_a_deliberate_failure(airflow_home):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from plugins.reco_airflow.alerts import build_message
+    from reco_airflow.alerts import build_message
 
     error = AirflowFailException("candidate run_x rejected by the gate\n\nhit@10  0.09  0.84  <FAIL>")
     subject, body = build_message(context(error))
@@ -43,8 +43,8 @@ def test_message_of_a_deliberate_failure(airflow_home):
 def test_the_gate_report_named_in_the_message_is_linked(airflow_home):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from plugins.reco_airflow.alerts import build_message
-    from plugins.reco_airflow.gate import REPORT_LINE
+    from reco_airflow.alerts import build_message
+    from reco_core.gate import REPORT_LINE
 
     message = f"candidate run_x rejected\n{REPORT_LINE}/srv/artifacts/evaluations/run x.html\n\ntable"
     _, body = build_message(context(AirflowFailException(message)))
@@ -57,7 +57,7 @@ def test_the_gate_report_named_in_the_message_is_linked(airflow_home):
 
 
 def test_message_of_an_unexpected_error_names_its_type(airflow_home):
-    from plugins.reco_airflow.alerts import build_message
+    from reco_airflow.alerts import build_message
 
     subject, _ = build_message(context(KeyError("run")))
     assert subject.endswith("failed: KeyError: 'run'")
@@ -66,7 +66,7 @@ def test_message_of_an_unexpected_error_names_its_type(airflow_home):
 
 
 def test_without_smtp_the_alert_is_only_logged(airflow_home, monkeypatch, caplog):
-    from plugins.reco_airflow.alerts import FailureAlert
+    from reco_airflow.alerts import FailureAlert
 
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
     FailureAlert().notify(context(RuntimeError("boom")))
@@ -76,7 +76,7 @@ def test_without_smtp_the_alert_is_only_logged(airflow_home, monkeypatch, caplog
 def test_alert_is_e_mailed(inbox):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from plugins.reco_airflow.alerts import FailureAlert
+    from reco_airflow.alerts import FailureAlert
 
     alert = FailureAlert()
     alert.notify(context(AirflowFailException("data checks FAILED: 1 of 40\n  ventes  row count")))
@@ -96,7 +96,7 @@ def test_an_authenticated_alert_never_shows_the_smtp_password(airflow_home, monk
     """The connection's password opens the relay, and appears in no log line nor in the mail."""
     import logging
 
-    from plugins.reco_airflow.alerts import FailureAlert
+    from reco_airflow.alerts import FailureAlert
 
     caplog.set_level(logging.DEBUG)
     with smtp_server(credentials=("airflow", SMTP_PASSWORD)) as (inbox, conn):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.reco_airflow import config
+from reco_airflow import config
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +17,7 @@ def clean_env(airflow_home, monkeypatch):
     for name in ("RECO_ARTIFACT_ROOT", "RECO_DATA_DIR", "RECO_ALERT_EMAILS"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(f"AIRFLOW_VAR_{name}", raising=False)
+    monkeypatch.delenv("ARTIFACT_DIR", raising=False)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +50,16 @@ def test_variable_beats_environment_beats_default(monkeypatch, tmp_path):
     assert config.data_dir() == tmp_path / "env"
     monkeypatch.setenv("AIRFLOW_VAR_RECO_DATA_DIR", str(tmp_path / "var"))
     assert config.data_dir() == tmp_path / "var"
+
+
+def test_the_artifact_root_has_the_name_the_cli_and_the_api_read(monkeypatch, tmp_path):
+    """One setting (reco_core.settings): RECO_ARTIFACT_ROOT, or the original's ARTIFACT_DIR."""
+    from reco_core.artifacts.store import default_artifact_root
+
+    monkeypatch.setenv("ARTIFACT_DIR", str(tmp_path / "original"))
+    assert config.artifact_root() == tmp_path / "original" == default_artifact_root()
+    monkeypatch.setenv("RECO_ARTIFACT_ROOT", str(tmp_path / "root"))
+    assert config.artifact_root() == tmp_path / "root" == default_artifact_root()
 
 
 def test_alert_recipients(monkeypatch):

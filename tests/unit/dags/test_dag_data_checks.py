@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from plugins.reco_airflow import config, data, gx_checks
+from reco_airflow import config, data, gx_checks
 from reco_core import columns as C
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from helpers.tiny_run import make_tiny_run
 
-from plugins.reco_airflow import gate, serving_client
+from reco_airflow import serving_client
 from reco_core import columns as C
+from reco_core import gate
 from reco_core.artifacts.store import current_run, promote, read_promotion_log
 from reco_core.artifacts.verify import verify_run
+from reco_core.ranking import DEFAULT_PROFILE
 from reco_core.training.config import TrainConfig
 from reco_core.training.pipeline import train
-from serving.settings import DEFAULT_PROFILE
 
 
 @pytest.fixture(scope="module")
@@ -32,35 +33,37 @@ def trained(extraction, tmp_path_factory) -> Path:
     return train(cfg)
 
 
-def settings(floor: float = 0.05) -> gate.GateSettings:
-    return gate.GateSettings(tolerance=0.05, first_run_floor=floor, profile=DEFAULT_PROFILE, n_samples=300)
+def settings(floor: float = 0.05) -> gate.GateConfig:
+    return gate.GateConfig(
+        tolerance=0.05, first_run_min_hit_at_10=floor, profile=DEFAULT_PROFILE, n_samples=300
+    )
 
 
 def test_first_run_passes_on_an_absolute_floor(trained, extraction):
     root, holdout = trained.parent, extraction / C.HOLDOUT_FILE
-    decision = gate.evaluate_candidate(trained, None, holdout, settings(), root)
-    assert decision["passed"] and decision["path"] == str(root / "evaluations" / f"{trained.name}.json")
-    doc = gate.read_decision(Path(decision["path"]))
+    decision = gate.judge(trained, None, holdout, settings(), root)
+    assert decision.passed and decision.path == root / "evaluations" / f"{trained.name}.json"
+    doc = gate.read_decision(decision.path)
     assert doc["kind"] == "first_run" and doc["reference"] is None
     assert doc["evaluation"]["methods"]["ranker"]["overall"]["hit@10"] >= 0.05
     assert "verdict: PASS (first run (no run_current): pass if hit@10 >= 0.05)" in doc["table"]
     # The HTML report beside the decision, outside the run: the run still verifies and can be promoted.
-    report = Path(decision["report"])
+    report = decision.report
     assert report == root / "evaluations" / f"{trained.name}.html"
     assert 'data-verdict="pass"' in report.read_text() and "<svg" in report.read_text()
     assert verify_run(trained).ok
-    failed = gate.evaluate_candidate(trained, None, holdout, settings(floor=1.0), root)
-    assert not failed["passed"] and failed["verdict"] == "fail"
+    failed = gate.judge(trained, None, holdout, settings(floor=1.0), root)
+    assert not failed.passed and failed.verdict == "fail"
 
 
 def test_comparison_on_the_same_samples(trained, extraction):
     root = trained.parent
-    decision = gate.evaluate_candidate(trained, trained, extraction / C.HOLDOUT_FILE, settings(), root)
-    doc = json.loads(Path(decision["path"]).read_text())
+    decision = gate.judge(trained, trained, extraction / C.HOLDOUT_FILE, settings(), root)
+    doc = json.loads(decision.path.read_text())
     assert doc["kind"] == "comparison" and doc["passed"]
     assert doc["metrics"]["hit@10"]["candidate"] == doc["metrics"]["hit@10"]["reference"]
     assert "candidate >= reference x (1 - 0.05)" in doc["rule"] and "verdict: PASS" in doc["table"]
-    page = Path(decision["report"]).read_text()
+    page = decision.report.read_text()
     assert f"<h1>Candidate {trained.name} against reference {trained.name}</h1>" in page
     assert 'data-chart="by_profession-hit@10"' in page  # both runs per profession, side by side
 

@@ -110,7 +110,8 @@ def test_every_copied_path_exists_in_the_build_context(dockerfile: Path) -> None
         ("reco_core/__pycache__/columns.cpython-311.pyc", True),
         ("tests/unit/deploy/test_deploy_dockerfiles.py", True),
         ("reco_core/columns.py", False),
-        ("serving/panier_params.json", False),
+        ("reco_core/ranking/panier_params.json", False),
+        ("reco_airflow/expectations/ventes.json", False),
         ("README.md", False),
     ],
 )

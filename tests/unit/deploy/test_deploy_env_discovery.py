@@ -28,13 +28,11 @@ def test_each_kind_of_read_in_a_file_is_found(tmp_path: Path) -> None:
         "    os.environ.get(NAME)\n"
         '    os.environ["SUBSCRIPT"]\n'
         '    getenv("BARE_GETENV")\n'
-        '    setting("reco_thing", "default")\n'
         '    Connection.get("reco_db")\n'
         '    Notifier(smtp_conn_id="smtp_default")\n'
     )
     reads = file_env_reads(source)
     assert reads.variables == {"LITERAL", "FROM_CONSTANT", "SUBSCRIPT", "BARE_GETENV"}
-    assert reads.setting_names == {"reco_thing"}
     assert reads.connection_ids == {"reco_db", "smtp_default"}
 
 
@@ -42,7 +40,6 @@ def test_each_kind_of_read_in_a_file_is_found(tmp_path: Path) -> None:
     ("call", "message"),
     [
         ('os.environ.get(prefix + "_URL")', "environment read of a computed name"),
-        ("setting(prefix)", "setting() of a computed name"),
         ("Connection.get(prefix)", "Connection.get of a computed id"),
     ],
 )
@@ -54,19 +51,20 @@ def test_a_read_of_a_computed_name_is_refused(tmp_path: Path, call: str, message
 
 
 def test_imports_inside_functions_are_followed() -> None:
-    """gate.py imports reco_core.evaluation inside its task function (heavy imports stay out of DAG
+    """reco_core/gate.py imports reco_core.evaluation inside `judge` (heavy imports stay out of DAG
     parsing): a variable read there is still one Airflow reads."""
-    files = reachable_files([REPO / "plugins" / "reco_airflow" / "gate.py"])
+    files = reachable_files([REPO / "reco_core" / "gate.py"])
     assert REPO / "reco_core" / "evaluation" / "__init__.py" in files
 
 
 def test_api_variables_cover_settings_constants_and_ranking_parameters() -> None:
     found = api_variables()
-    # Settings fields, a constant in reco_core.artifacts.store, a literal, params_from_env's names.
+    # The API's Settings fields, the shared fields of reco_core.settings, the ranking overrides.
     assert {
         "ADMIN_KEY",
         "PORT",
-        "ARTIFACT_DIR",
+        "RECO_ARTIFACT_ROOT",
+        "PANIER_PARAMS_PATH",
         "DISABLE_MODEL_PICKLE",
         "RECO_LOG_LEVEL",
         "W_PAIR",
@@ -76,15 +74,17 @@ def test_api_variables_cover_settings_constants_and_ranking_parameters() -> None
     assert not {"RECO_WAREHOUSE_URL", "RECO_ALERT_EMAILS"} & found
 
 
-def test_airflow_variables_cover_plugins_connections_and_the_env_script() -> None:
+def test_airflow_variables_cover_helpers_connections_and_the_env_script() -> None:
     found = airflow_variables()
     assert {
-        "RECO_ALERT_EMAILS",  # Variable-or-environment setting of plugins/reco_airflow/config.py
+        "RECO_ALERT_EMAILS",  # AirflowSettings of reco_airflow/config.py
+        "RECO_ARTIFACT_ROOT",  # reco_core.settings, the name the API reads too
+        "PANIER_PARAMS_PATH",  # the gate ranks with the API's profiles file
         "AIRFLOW_CONN_RECO_WAREHOUSE",  # Connection.get(WAREHOUSE_CONN_ID)
         "AIRFLOW_CONN_SMTP_DEFAULT",  # smtp_conn_id=config.SMTP_CONN_ID
-        "RECO_WAREHOUSE_URL",  # reco_core.warehouse.connect.ENV_URL
+        "RECO_WAREHOUSE_URL",  # JobSettings of reco_core.settings
         "AIRFLOW__API_AUTH__JWT_SECRET",  # scripts/airflow-env.sh
         "W_PAIR",  # the gate ranks with the profiles, like the API
     } <= found
-    # Airflow imports serving.settings for a constant but never builds the API's Settings.
+    # Airflow never builds the API's Settings.
     assert "ADMIN_KEY" not in found

@@ -16,7 +16,7 @@ from reco_core.ranking import (
 )
 from reco_core.ranking.profiles import select_bucket
 
-SHIPPED = Path(__file__).resolve().parents[3] / "serving" / "panier_params.json"
+SHIPPED = Path(__file__).resolve().parents[3] / "reco_core" / "ranking" / "panier_params.json"
 README_DEFAULTS = {
     "W_PAIR": 0.60,
     "W_EMB": 0.30,

@@ -12,9 +12,10 @@ import pytest
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.store import promote
+from reco_core.settings import SHIPPED_PROFILES
 from serving.metrics import Metrics
 from serving.runs import ReloadError
-from serving.settings import DEFAULT_PANIER_PARAMS, Settings
+from serving.settings import Settings
 from serving.state import ServingState
 
 A, B, C = "run_20240101_000000", "run_20240102_000000", "run_20240103_000000"
@@ -143,7 +144,7 @@ def test_artifact_dir_naming_a_run_serves_it_pinned_against_run_current(root, te
 def test_reload_rereads_the_profiles_file_and_keeps_the_run(root, template_run, tmp_path):
     add(root, template_run, A)
     profiles = tmp_path / "profiles.json"
-    shipped = json.loads(DEFAULT_PANIER_PARAMS.read_text())
+    shipped = json.loads(SHIPPED_PROFILES.read_text())
     profiles.write_text(json.dumps({"only": shipped["precision_pair_heavy_v2"]}))
     state = make_state(root, panier_params_path=profiles, panier_profile="only")
 

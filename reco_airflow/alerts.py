@@ -23,7 +23,7 @@ from typing import Any
 
 from airflow.sdk import BaseNotifier
 
-from plugins.reco_airflow.gate import REPORT_LINE
+from reco_core.gate import REPORT_LINE
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class FailureAlert(BaseNotifier):
     def notify(self, context: dict[str, Any]) -> None:
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
-        from plugins.reco_airflow import config
+        from reco_airflow import config
 
         subject, body = build_message(context)
         recipients = config.alert_recipients()

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from plugins.reco_airflow.config import RUNS_SUBDIR
+from reco_airflow.config import RUNS_SUBDIR
 
 
 def shuffle_training_baskets(data_dir: Path, seed: int) -> int:

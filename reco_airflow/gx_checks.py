@@ -2,8 +2,9 @@
 
 The Great Expectations Airflow provider cannot be installed beside Airflow 3.3 (it pins an old
 structlog), so GX is called directly: an ephemeral context, a pandas data source, one
-whole-dataframe batch per dataset, and the suites of `expectations/*.json` (edited by people,
-loaded with `gx.ExpectationSuite(**json.load(f))`).
+whole-dataframe batch per dataset, and the suites of `reco_airflow/expectations/*.json` (edited by
+people, loaded with `gx.ExpectationSuite(**json.load(f))`). They are this package's data, found with
+importlib.resources: the same way from a wheel, an editable install or an image.
 
 Files are read raw with pyarrow, not through reco_core.contract: the contract readers repair
 and drop bad rows, which would hide exactly what these checks exist to catch. Integer columns
@@ -22,10 +23,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+SUITES = resources.files(__package__) / "expectations"
 DATASETS = ("ventes", "details", "pairs")
 EXAMPLES = 5  # unexpected values quoted per failed expectation
 
@@ -73,11 +76,10 @@ def file_of(dataset: str) -> str:
     return {"ventes": C.VENTES_FILE, "details": C.DETAILS_FILE, "pairs": C.PAIRS_FILE}[dataset]
 
 
-def load_suite(dataset: str, suites_dir: Path = SUITES_DIR):
+def load_suite(dataset: str, suites: Traversable = SUITES):
     import great_expectations as gx
 
-    with open(suites_dir / f"{dataset}.json", encoding="utf-8") as fh:
-        return gx.ExpectationSuite(**json.load(fh))
+    return gx.ExpectationSuite(**json.loads((suites / f"{dataset}.json").read_text(encoding="utf-8")))
 
 
 def read_frames(data_dir: Path) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def row_band(previous_rows: dict[str, int] | None, band: float) -> dict[str, tup
 
 
 def check_extraction(
-    data_dir: Path, *, previous_rows: dict[str, int] | None, band: float, suites_dir: Path = SUITES_DIR
+    data_dir: Path, *, previous_rows: dict[str, int] | None, band: float, suites: Traversable = SUITES
 ) -> DataCheckReport:
     """Run the three suites on the extraction in `data_dir` (see the module doc)."""
     import great_expectations as gx
@@ -145,7 +147,7 @@ def check_extraction(
         report.band[name] = [low, high]
         parameters = {"min_rows": low, "max_rows": high, "catalogue_ids": frames["catalogue_ids"]}
         result = batch.validate(
-            load_suite(name, suites_dir), expectation_parameters=parameters, result_format="SUMMARY"
+            load_suite(name, suites), expectation_parameters=parameters, result_format="SUMMARY"
         )
         report.evaluated += len(result.results)
         columns = set(frames[name].columns)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from plugins.reco_airflow.config import ServingEndpoint
+from reco_airflow.config import ServingEndpoint
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`python -m plugins.reco_airflow.demo ARTIFACT_ROOT URL`: what `make demo` prints once the DAG ran.
+"""`python -m reco_airflow.demo ARTIFACT_ROOT URL`: what `make demo` prints once the DAG ran.
 
 The promoted run, the gate's verdict table from its evaluation document, and an example request
 on one of the post-promotion check's canary baskets, so the curl shown returns real products.
@@ -13,9 +13,9 @@ from pathlib import Path
 
 
 def summary(artifact_root: Path, url: str) -> str:
-    from plugins.reco_airflow.gate import evaluation_path, read_decision
-    from plugins.reco_airflow.serving_client import canary_baskets
+    from reco_airflow.serving_client import canary_baskets
     from reco_core.artifacts.store import current_run
+    from reco_core.gate import evaluation_path, read_decision
 
     run = current_run(artifact_root)
     if run is None:

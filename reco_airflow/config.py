@@ -12,23 +12,25 @@ or the secrets backend on every parse, every 30 seconds, on every scheduler and 
   admin key as password): `AIRFLOW_CONN_RECO_SERVING='http://:ADMIN_KEY@127.0.0.1:8080'`.
   Absent: reload and post-promotion check are skipped.
 - Paths and alert recipients: Variables `reco_artifact_root`, `reco_data_dir`,
-  `reco_alert_emails`, else the environment variables of the same name in upper case, else
-  the defaults below.
+  `reco_alert_emails`, else AirflowSettings: the environment as reco_core.settings reads it for
+  the CLI and the API too (RECO_ARTIFACT_ROOT, or the original's ARTIFACT_DIR; RECO_DATA_DIR;
+  RECO_ALERT_EMAILS), else their defaults.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import Field
+
+from reco_core.settings import JobSettings
 
 WAREHOUSE_CONN_ID = "reco_warehouse"
 SERVING_CONN_ID = "reco_serving"
 SMTP_CONN_ID = "smtp_default"
 
-DEFAULT_ARTIFACT_ROOT = "artifacts"
-DEFAULT_DATA_DIR = "var/data"
 DEFAULT_ALERT_EMAILS = "reco-alerts@example.com"
 
 # Airflow normalises some URI schemes to its own connection types; SQLAlchemy needs the dialect.
@@ -37,25 +39,31 @@ _UNSAFE_PATH_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 RUNS_SUBDIR = "dag_runs"  # <data_dir>/dag_runs/<dag run id>/: one extraction per DAG run
 
 
-def setting(name: str, default: str) -> str:
-    """Variable `name`, else environment variable NAME, else `default` (empty values count as unset)."""
+class AirflowSettings(JobSettings):
+    """The batch jobs' settings (reco_core.settings) and the one only the DAGs read."""
+
+    # Alert recipients, comma- or space-separated.
+    alert_emails: str = Field(DEFAULT_ALERT_EMAILS, validation_alias="RECO_ALERT_EMAILS")
+
+
+def variable_or(name: str, fallback: object) -> str:
+    """Airflow Variable `name` (empty counts as unset), else `fallback` (an AirflowSettings value)."""
     from airflow.sdk import Variable
 
-    value = Variable.get(name, default=None) or os.environ.get(name.upper())
-    return value or default
+    return Variable.get(name, default=None) or str(fallback)
 
 
 def artifact_root() -> Path:
-    return Path(setting("reco_artifact_root", DEFAULT_ARTIFACT_ROOT)).absolute()
+    return Path(variable_or("reco_artifact_root", AirflowSettings().artifact_dir)).absolute()
 
 
 def data_dir() -> Path:
-    return Path(setting("reco_data_dir", DEFAULT_DATA_DIR)).absolute()
+    return Path(variable_or("reco_data_dir", AirflowSettings().data_dir)).absolute()
 
 
 def alert_recipients() -> list[str]:
     """Comma- or space-separated addresses."""
-    return re.split(r"[,\s]+", setting("reco_alert_emails", DEFAULT_ALERT_EMAILS).strip())
+    return re.split(r"[,\s]+", variable_or("reco_alert_emails", AirflowSettings().alert_emails).strip())
 
 
 def run_data_dir(dag_run_id: str) -> Path:
