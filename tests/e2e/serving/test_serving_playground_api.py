@@ -40,7 +40,7 @@ def test_options_list_the_runs_professions_and_the_loaded_profiles(client):
     assert DEFAULT_PROFILE in doc["profiles"] and doc["active_profile"] == DEFAULT_PROFILE
     assert doc["profiles"] == sorted(load_profiles(SHIPPED_PROFILES))
     assert doc["max_k"] == 100
-    loaded = load_profiles(DEFAULT_PANIER_PARAMS)
+    loaded = load_profiles(SHIPPED_PROFILES)
     assert set(doc["reordering"]) == set(loaded)
     for name, profile in loaded.items():
         assert set(doc["reordering"][name]) == set(profile.buckets)
