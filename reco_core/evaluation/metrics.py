@@ -82,3 +82,28 @@ def mean_and_se(v: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     se = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
     return float(v.mean()), se
+
+
+OWN_BRAND_SHARE, DISTINCT_GAMMES, COVERAGE = "own_brand_share", "distinct_gammes", "catalogue_coverage"
+
+
+def list_measures(ranked: np.ndarray, is_pl: np.ndarray, gamme: np.ndarray) -> dict[str, float]:
+    """What the lists hold, beside their accuracy: the business policies' effects.
+
+    own_brand_share: MDD items / recommended items; distinct_gammes: mean number of distinct
+    gammes per list (an item without gamme counts as its own); catalogue_coverage: distinct items
+    recommended over all samples / items of the run.
+    """
+    shown = ranked >= 0
+    if not shown.any():
+        return {OWN_BRAND_SHARE: 0.0, DISTINCT_GAMMES: 0.0, COVERAGE: 0.0}
+    items = np.where(shown, ranked, 0)
+    groups = np.where(gamme[items] >= 0, gamme[items], -1 - items)  # no gamme: a group of its own
+    groups = np.where(shown, groups, np.iinfo(np.int64).min)
+    ordered = np.sort(groups, axis=1)
+    distinct = (np.diff(ordered, axis=1) != 0).sum(axis=1) + 1 - (~shown).any(axis=1)
+    return {
+        OWN_BRAND_SHARE: float(is_pl[ranked[shown]].mean()),
+        DISTINCT_GAMMES: float(distinct.mean()),
+        COVERAGE: float(len(np.unique(ranked[shown])) / len(is_pl)),
+    }

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from reco_core.evaluation import metrics as M
 from reco_core.evaluation.metrics import METRICS
 from reco_core.fsutil import atomic_path
 
@@ -69,6 +70,12 @@ def format_evaluation(report: dict) -> str:
             [[name, *(m["overall"][key] for key in keys), m["seconds"]] for name, m in methods.items()],
         ),
     ]
+    if all("lists" in m for m in methods.values()):
+        names = (M.OWN_BRAND_SHARE, M.DISTINCT_GAMMES, M.COVERAGE)
+        out += ["", "what the lists hold (business policies):"]
+        out.append(
+            table(["method", *names], [[n, *(m["lists"][x] for x in names)] for n, m in methods.items()])
+        )
     if lift := report["lift_over_best_baseline"]:
         out += ["", "ranker vs the best baseline of each metric:"]
         out += [

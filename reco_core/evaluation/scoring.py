@@ -101,6 +101,7 @@ class MethodScores:
     se: dict[str, float]
     by_m: dict[str, dict[str, float]]
     by_profession: dict[str, dict[str, float]]
+    lists: dict[str, float] = field(default_factory=dict)  # metrics.list_measures
     extra: dict = field(default_factory=dict)  # e.g. how EASE was fitted
 
     def to_dict(self) -> dict:
@@ -111,6 +112,7 @@ class MethodScores:
             "standard_error": self.se,
             "by_m": self.by_m,
             "by_profession": self.by_profession,
+            "lists": self.lists,
         }
         return out | self.extra
 
@@ -139,7 +141,13 @@ def run_method(
 
 
 def summarise(
-    method: Recommender, ranked: np.ndarray, seconds: float, samples: Samples, expected: sp.csr_matrix, k: int
+    method: Recommender,
+    ranked: np.ndarray,
+    seconds: float,
+    samples: Samples,
+    expected: sp.csr_matrix,
+    k: int,
+    index: RankerIndex,
 ) -> MethodScores:
     values = M.per_sample(ranked, expected)
     keyed = {metric_key(name, k): v for name, v in values.items()}
@@ -154,6 +162,7 @@ def summarise(
         se=se,
         by_m=M.means_by_group(keyed, samples.m),
         by_profession=M.means_by_group(keyed, samples.profession.astype(str)),
+        lists=M.list_measures(ranked, np.asarray(index.run.item_is_pl), index.gamme),
         extra=method.describe(),
     )
 
@@ -174,7 +183,7 @@ def evaluate_methods(
     out = []
     for method in methods:
         ranked, seconds = run_method(method, given, professions, k, progress)
-        out.append(summarise(method, ranked, seconds, samples, expected, k))
+        out.append(summarise(method, ranked, seconds, samples, expected, k, index))
     return out
 
 

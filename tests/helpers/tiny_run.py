@@ -2,7 +2,9 @@
 
 Artifact-store and ranking tests need real runs without training on real data: this writes
 every file of layout.RUN_FILES from a handful of baskets (a real LightFM fitted for one epoch,
-popularity, pair indexes) and then the manifest. Item indices and product ids differ on
+popularity, pair indexes), the optional files of the learned relevance (an EASE table of the
+closed form, a LightGBM lambdarank fitted on random features: real formats, meaningless model)
+unless `learned=False`, and then the manifest. Item indices and product ids differ on
 purpose (product id = 100001 + 10 * index), so tests catch one used for the other.
 """
 
@@ -14,6 +16,7 @@ import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
@@ -21,6 +24,9 @@ from lightfm import LightFM
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.columns import ANY_PROFESSION
+from reco_core.evaluation.ease import ease_weights, gram_matrix
+from reco_core.ranking.blend_model import FEATURE_NAMES
+from reco_core.training.blend import ease_table
 from reco_core.training.pairs import to_index, top_k_per_row
 from reco_core.training.run_writer import save_pair_index
 
@@ -41,6 +47,7 @@ def make_tiny_run(
     baskets: Sequence[tuple[str, Sequence[int]]] | None = None,
     no_components: int = 4,
     seed: int = 0,
+    learned: bool = True,
 ) -> Path:
     """Write `<root>/<name>/` with every run file and its manifest; return its path.
 
@@ -131,8 +138,25 @@ def make_tiny_run(
     (run_dir / L.PRODUCT_META).write_bytes(gzip.compress(json.dumps(meta).encode()))
     (run_dir / L.VERSIONS).write_text(json.dumps({"reco_materiaux": "test"}))
     (run_dir / L.PARAMS).write_text(json.dumps({"run_id": name, "flags": {"no_components": no_components}}))
+    if learned:
+        _write_learned(run_dir, x, rng)
     write_manifest(run_dir, run_id=name)
     return run_dir
+
+
+def _write_learned(run_dir: Path, x: sp.csr_matrix, rng: np.random.Generator) -> None:
+    n_items = x.shape[1]
+    table = ease_table(np.arange(n_items), ease_weights(gram_matrix(x), 10.0), n_items, topk=4)
+    for fname, array in zip(L.EASE_ARRAYS, (table.indptr, table.indices, table.scores), strict=True):
+        np.save(run_dir / fname, array, allow_pickle=False)
+    features = rng.random((120, len(FEATURE_NAMES))).astype(np.float32)
+    labels = (features[:, 0] > 0.7).astype(np.int32)
+    data = lightgbm.Dataset(features, label=labels, group=[6] * 20, feature_name=list(FEATURE_NAMES))
+    params = {"objective": "lambdarank", "min_data_in_leaf": 1, "num_leaves": 4, "verbosity": -1, "seed": 0}
+    model = lightgbm.train(params, data, num_boost_round=3)
+    (run_dir / L.BLEND_MODEL).write_text(model.model_to_string(), encoding="utf-8")
+    meta = {"format": L.BLEND_FORMAT, "features": list(FEATURE_NAMES), "trees": model.num_trees()}
+    (run_dir / L.BLEND_META).write_text(json.dumps(meta))
 
 
 def replace_file(run_dir: Path, name: str, data: bytes) -> None:

@@ -23,7 +23,7 @@ def test_manifest_lists_every_other_file_with_size_and_sha256(run_dir):
     doc = _doc(run_dir)
     assert doc["format"] == M.MANIFEST_FORMAT
     assert doc["run_id"] == run_dir.name
-    assert set(doc["files"]) == set(L.RUN_FILES)
+    assert set(doc["files"]) == set(L.RUN_FILES) | set(L.OPTIONAL_FILES)
     for name, entry in doc["files"].items():
         data = (run_dir / name).read_bytes()
         assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -96,7 +96,7 @@ def test_size_is_checked_before_hashing(run_dir, monkeypatch):
     with open(run_dir / L.MODEL, "ab") as fh:
         fh.write(b"x")
     assert M.verify_manifest(run_dir) == [f"model.pkl: size {size + 1} bytes, manifest says {size}"]
-    assert L.MODEL not in hashed and len(hashed) == len(L.RUN_FILES) - 1
+    assert L.MODEL not in hashed and len(hashed) == len(M.read_manifest(run_dir).files) - 1
 
 
 def test_read_verified_bytes_hashes_what_it_reads(run_dir):

@@ -294,3 +294,52 @@ def test_only_the_pickles_module_imports_pickle():
             if any(n.split(".")[0] in {"pickle", "_pickle", "dill", "joblib"} for n in names):
                 importers.add(path.name)
     assert importers == {"pickles.py"}
+
+
+# --- the optional files of the learned relevance (layout.OPTIONAL_FILES) ----------------------
+def test_the_learned_relevance_is_loaded_with_the_run(run_dir):
+    run = load_run(run_dir)
+    assert run.ease is not None and len(run.ease.indptr) == run.n_items + 1
+    assert run.blend_model and run.blend_meta["format"] == L.BLEND_FORMAT
+
+
+def test_a_run_without_the_optional_files_verifies_and_loads_without_them(run_dir):
+    for name in L.OPTIONAL_FILES:
+        (run_dir / name).unlink()
+    write_manifest(run_dir)
+    assert verify_run(run_dir).ok
+    run = load_run(run_dir)
+    assert run.ease is None and run.blend_model is None
+
+
+@pytest.mark.parametrize(
+    ("remove", "message"),
+    [
+        ((L.EASE_ARRAYS[1],), "incomplete EASE table"),
+        ((L.BLEND_META,), "learned blend incomplete"),
+        (L.EASE_ARRAYS, "reads the EASE table, which the run does not have"),
+    ],
+)
+def test_a_partial_learned_relevance_is_refused(run_dir, root, remove, message):
+    for name in remove:
+        (run_dir / name).unlink()
+    write_manifest(run_dir)
+    _assert_refused(run_dir, root, message)
+
+
+def test_a_blend_computed_on_other_features_is_refused(run_dir, root):
+    meta = (run_dir / L.BLEND_META).read_text().replace('"pair_rel"', '"pair_max"')
+    replace_file(run_dir, L.BLEND_META, meta.encode())
+    _assert_refused(run_dir, root, "this code computes")
+
+
+def test_a_blend_model_that_lightgbm_cannot_parse_is_refused(run_dir, root):
+    replace_file(run_dir, L.BLEND_MODEL, b"tree\nnot a model\n")
+    _assert_refused(run_dir, root, L.BLEND_MODEL)
+
+
+def test_an_ease_table_with_items_outside_the_run_is_refused(run_dir, root):
+    indices = np.load(run_dir / L.EASE_ARRAYS[1])
+    indices[0] = 10_000
+    replace_array(run_dir, L.EASE_ARRAYS[1], indices)
+    _assert_refused(run_dir, root, "item indices outside")

@@ -54,3 +54,13 @@ def test_means_by_group_and_standard_error():
     assert mean == 0.75
     assert se == pytest.approx(np.std([1, 0, 1, 1], ddof=1) / 2)
     assert M.mean_and_se(np.array([1.0])) == (1.0, 0.0)
+
+
+def test_list_measures_count_own_brand_distinct_gammes_and_coverage_by_hand():
+    is_pl = np.array([0, 1, 0, 1, 0, 0], dtype=np.int8)
+    gamme = np.array([10, 10, 20, -1, -1, 30])
+    ranked = np.array([[0, 1, 2], [3, 4, -1]])
+    got = M.list_measures(ranked, is_pl, gamme)
+    assert got["own_brand_share"] == pytest.approx(2 / 5)  # items 1 and 3 of the 5 shown
+    assert got["distinct_gammes"] == pytest.approx((2 + 2) / 2)  # {10, 20}; two items without gamme
+    assert got["catalogue_coverage"] == pytest.approx(5 / 6)

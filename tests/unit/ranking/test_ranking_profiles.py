@@ -197,15 +197,21 @@ def test_shipped_profiles_load_and_keep_the_original_bucket_1():
     raw = json.loads(SHIPPED.read_text())
     assert raw["precision_pair_heavy_v2"]["basket_params_by_size"]["1"] == ORIGINAL_BUCKET_1
     profiles = load_profiles(SHIPPED, environ={})
-    assert set(profiles) == {DEFAULT_PROFILE, "precision_pair_heavy_v2", "diversity_friendly_v2"}
+    assert DEFAULT_PROFILE in profiles
+    assert set(profiles) == {
+        "learned_v1",
+        "blend_tuned_v3",
+        "precision_pair_heavy_v2",
+        "diversity_friendly_v2",
+    }
     bucket, one = profiles["precision_pair_heavy_v2"].for_size(1)
     assert bucket == "1"
     assert one.model_dump(include=set(ORIGINAL_BUCKET_1)) == ORIGINAL_BUCKET_1
 
 
-def test_the_default_profile_differs_from_the_original_one_only_at_one_item():
+def test_the_tuned_profile_differs_from_the_original_one_only_at_one_item():
     profiles = load_profiles(SHIPPED, environ={})
-    tuned, original = profiles[DEFAULT_PROFILE], profiles["precision_pair_heavy_v2"]
+    tuned, original = profiles["blend_tuned_v3"], profiles["precision_pair_heavy_v2"]
     assert tuned.for_size(1) != original.for_size(1)
     for size in range(2, 12):
         assert tuned.for_size(size) == original.for_size(size), size
