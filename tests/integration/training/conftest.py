@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,18 @@ class TrainedDemo:
     root: Path
     run: Path
     kits: list[Kit]
+    opened: frozenset[Path]  # every file training opened (audit hook), resolved
+
+
+_opened: set[Path] | None = None
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if _opened is not None and event == "open" and isinstance(args[0], str | Path):
+        _opened.add(Path(args[0]).resolve())
+
+
+sys.addaudithook(_record_open)  # permanent for the process: it records only while _opened is set
 
 
 @pytest.fixture(scope="session")
@@ -43,4 +56,10 @@ def trained_demo(tmp_path_factory) -> TrainedDemo:
         threads=2,
         make_current_symlink=True,
     )
-    return TrainedDemo(data_dir, cfg.artifact_root, train(cfg), demo.kits)
+    global _opened
+    _opened = set()
+    try:
+        run = train(cfg)
+    finally:
+        opened, _opened = frozenset(_opened), None
+    return TrainedDemo(data_dir, cfg.artifact_root, run, demo.kits, opened)

@@ -10,6 +10,7 @@ from reco_core.artifacts import layout as L
 from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.store import current_run
 from reco_core.artifacts.verify import verify_run
+from reco_core import columns as C
 from reco_core.columns import ANY_PROFESSION
 
 KIT_THRESHOLD = 0.8  # share of planted kits whose items find a kit sibling in their pair top-10
@@ -67,3 +68,24 @@ def test_embeddings_and_popularities_are_consistent(trained_demo):
     assert run.train_pop.max() == 1.0
     assert np.allclose(run.pop_by_prof_norm.max(axis=1), 1.0)
     assert run.professions == tuple(sorted(run.professions))
+
+
+def test_training_never_opens_the_holdout(trained_demo):
+    holdout = (trained_demo.data_dir / C.HOLDOUT_FILE).resolve()
+    assert holdout.is_file()
+    assert (trained_demo.data_dir / C.VENTES_FILE).resolve() in trained_demo.opened  # the hook records
+    assert holdout not in trained_demo.opened
+
+
+def test_the_learned_relevance_is_in_the_run_verified_and_beats_each_signal_on_its_validation(trained_demo):
+    manifest = json.loads((trained_demo.run / L.MANIFEST).read_text())
+    assert set(L.OPTIONAL_FILES) <= set(manifest["files"])
+    run = load_run(trained_demo.run)
+    assert run.ease is not None and run.ease.nnz > 0 and run.blend_model
+    blend = json.loads((trained_demo.run / L.PARAMS).read_text())["learned_blend"]
+    assert blend == run.blend_meta  # params.json repeats blend.json
+    overall = blend["validation"]["overall"]
+    best_single = max(v["hit@10"] for name, v in overall.items() if name != "learned")
+    assert overall["learned"]["hit@10"] >= best_single - 0.01, overall
+    assert blend["samples"]["train"] > blend["samples"]["validation"] > 0
+    assert blend["ease"]["validation"].startswith("a slice of the run's training baskets")
