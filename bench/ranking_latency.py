@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from synthetic_run import synthetic_run  # noqa: E402
 
 from reco_core.evaluation import load_profile  # noqa: E402
-from reco_core.ranking import Profile, RankerIndex, recommend  # noqa: E402
+from reco_core.ranking import DEFAULT_PROFILE, Profile, RankerIndex, recommend  # noqa: E402
 
 BASKET_SIZES = (1, 3, 10, 30)
 
@@ -59,8 +59,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000])
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="a profile of the shipped file")
     args = parser.parse_args()
-    profile = load_profile()  # the API's default profile: each basket size takes its bucket
+    profile = load_profile(args.profile)  # each basket size takes its bucket
     print(f"k=10, profile {profile.name}, {args.requests} requests per cell, one thread, ms")
     cell = "{:>8} {:>8} {:>10}"
     print(f"{'':>16} | {'auto-detected profession mix':^28} | {'explicit profession':^28}")

@@ -15,6 +15,7 @@ initialised to the right shapes: serving never reads it).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +30,30 @@ from reco_core.artifacts.store import new_run_name
 from reco_core.columns import ANY_PROFESSION
 from reco_core.fsutil import atomic_dir
 from reco_core.training.pairs import to_index, to_raw
-from reco_core.training.run_writer import save_json, save_npy, save_npz, save_pair_index, save_pickle
+from reco_core.training.run_writer import (
+    save_json,
+    save_npy,
+    save_npz,
+    save_pair_index,
+    save_pickle,
+    save_table,
+    save_text,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the random blend helper
+from helpers.random_blend import random_blend
 
 N_PROF, DIM, MAX_ROW, TOP_POPP = 12, 64, 500, 3000
 N_UNIVERS, GAMMES_PER_UNIVERS = 12, 40
 N_BASKETS = 1000  # interactions/user features only need consistent shapes: serving never reads them
+# The learned blend: as many trees and leaves as training can give it (training/blend.py), so that
+# the latency measured is the worst a trained run can cost; the EASE rows are pair-like, <= 200.
+BLEND_TREES, BLEND_LEAVES = 150, 15
 
 
 def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
     rng = np.random.default_rng(seed)
+    blend = random_blend(trees=BLEND_TREES, leaves=BLEND_LEAVES, seed=seed)
     rank = rng.permutation(n_items)  # popularity rank of each item (0 = best seller)
     by_rank = np.argsort(rank)
     train_pop = ((1.0 + rank) ** -0.8).astype(np.float32)
@@ -73,6 +89,9 @@ def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
         product_meta={},
         params={},
         versions={},
+        ease=_pair_table(rng, rank, by_rank, scale=0.4),
+        blend_model=blend[0],
+        blend_meta=blend[1],
     )
 
 
@@ -140,6 +159,9 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
         reverse = {name: _csr(t, n) for name, t in run.pairs_rev.items()}
         save_pair_index(tmp, L.PAIR_BOOST_IDX, to_index(forward, n, "synthetic"))
         save_pair_index(tmp, L.PAIR_REV_IDX, to_index(reverse, n, "synthetic (reverse)"))
+        save_table(tmp, L.EASE_ARRAYS, run.ease)
+        save_text(tmp, L.BLEND_MODEL, run.blend_model)
+        save_json(tmp, L.BLEND_META, run.blend_meta)
         orders = {name: np.full(n, 20.0) for name in forward}
         save_pickle(tmp, L.PAIR_BOOST_RAW, to_raw(forward, orders, run.item_ids))
         save_json(tmp, L.PRODUCT_META, _product_meta(run, rng))

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from reco_core import columns as C
 from reco_core.errors import RecoError
+from reco_core.text import fold_one
 
 MAX_LIMIT = 50
 MAX_QUERY_CHARS = 100
@@ -38,11 +39,6 @@ def fold(texts: pa.Array) -> pa.Array:
     out = pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKD"), r"\p{Mn}+", "")
     out = pc.replace_substring_regex(pc.utf8_lower(out), r"\s+", " ")
     return pc.utf8_trim_whitespace(out)
-
-
-def fold_one(text: str) -> str:
-    """`fold` of one string: a query, or a name typed by a person ("plâtrier " finds "PLATRIER")."""
-    return fold(pa.array([text], type=pa.string()))[0].as_py()
 
 
 @dataclass(frozen=True, eq=False)

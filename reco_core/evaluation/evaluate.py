@@ -160,6 +160,7 @@ class EvalReport:
             key = metric_key(name, self.protocol.k)
             best = max(others, key=lambda m, key=key: m.overall[key])
             ours, theirs = self.ranker.overall[key], best.overall[key]
+            se = float(np.hypot(self.ranker.se[key], best.se[key]))  # of the difference, samples as if apart
             out[key] = {
                 "ranker": ours,
                 "best_baseline": best.name,
@@ -167,6 +168,7 @@ class EvalReport:
                 "absolute": ours - theirs,
                 "relative": (ours / theirs - 1.0) if theirs > 0 else None,
                 "ranker_beats_all": ours > theirs,
+                "gain_in_standard_errors": (ours - theirs) / se if se > 0 else None,
             }
         return out
 

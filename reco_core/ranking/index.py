@@ -20,7 +20,7 @@ import numpy as np
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking.blend_model import LearnedBlend
-from reco_core.search import fold_one
+from reco_core.text import fold_one
 
 
 @dataclass(frozen=True, eq=False)

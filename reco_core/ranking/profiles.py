@@ -23,10 +23,11 @@ from reco_core.ranking.params import BasketParams, overlay, params_from_env
 log = logs.get_logger("ranking")
 
 DEFAULT_BUCKET = "default"
-# The profile production ranks with unless told otherwise (API, evaluation, promotion gate): every
-# bucket tuned on validation slices (docs/quality.md). precision_pair_heavy_v2 keeps the original
-# product's bucket "1" verbatim, whose gamme cap and MMR cost it up to 14 % Hit@10 at one item.
-DEFAULT_PROFILE = "blend_tuned_v3"
+# The profile production ranks with unless told otherwise (API, evaluation, promotion gate): the
+# run's learned blend with mild policies (docs/quality.md: it beats every baseline where the fixed
+# weights of blend_tuned_v3 did not). precision_pair_heavy_v2 keeps the original product's bucket
+# "1" verbatim, whose gamme cap and MMR cost it up to 14 % Hit@10 at one item.
+DEFAULT_PROFILE = "learned_v1"
 PROFILE_KEY = "basket_params_by_size"
 _SIZE_KEY = re.compile(r"^([1-9][0-9]*)(\+?)$")
 

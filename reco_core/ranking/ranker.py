@@ -18,14 +18,14 @@ from reco_core.errors import RecoError
 from reco_core.ranking.candidates import CandidatePool, build_pool
 from reco_core.ranking.diversify import choose, shortlist_size
 from reco_core.ranking.index import RankerIndex
-from reco_core.ranking.learned import SHORTLIST, feature_matrix, pool_params, shortlist
+from reco_core.ranking.learned import SHORTLIST, pool_params, shortlist_features
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix, basket_centroid, detect_mix
 from reco_core.ranking.profiles import Profile
 from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, ScoreBreakdown
 from reco_core.ranking.scoring import Scores, score_learned, score_pool, score_popularity
 from reco_core.ranking.signals import Signal
-from reco_core.search import fold_one
+from reco_core.text import fold_one
 
 K_MAX = 1000
 
@@ -130,9 +130,8 @@ def basket_pool(
     if not learned:
         return mix, centroid, build_pool(index, basket, mix, p, shortlist_size(k)), None
     pool = build_pool(index, basket, mix, pool_params(p), shortlist_size(k))
-    features = feature_matrix(index, pool, centroid, mix)
-    slots = shortlist(features, max(SHORTLIST, 3 * k))
-    return mix, centroid, pool.subset(slots), features[slots]
+    slots, features = shortlist_features(index, pool, centroid, mix, max(SHORTLIST, 3 * k))
+    return mix, centroid, pool.subset(slots), features
 
 
 def _score_popularity(

@@ -13,7 +13,7 @@ basket size (ranking/learned.py). The blend is therefore fitted on the run's own
    held-out orders with the evaluation's protocol (m items given, the rest expected; m = 1 to
    MAX_M), the profession being the order's for three samples in four and detected for the
    others, as the API receives both; each sample's pool and features are built by
-   ranker.basket_pool and learned.feature_matrix, the functions serving calls.
+   ranker.basket_pool and learned.shortlist_features, the functions serving calls.
 3. LightGBM lambdarank learns to put the expected items first, early-stopped on NDCG@10 of a
    quarter of the samples; on that quarter, blend.json records Hit@10 and MRR@10 of the learned
    blend and of each signal alone, overall and per basket size, so every run says whether its
@@ -235,10 +235,11 @@ def _fit_lambdarank(train: list[_Group], valid: list[_Group], *, threads: int, s
         "objective": "lambdarank",
         "metric": "ndcg",
         "eval_at": [K],
-        "lambdarank_truncation_level": 2 * K,
+        "lambdarank_truncation_level": K,  # pairs beyond the top K: a cost, not a gain, for Hit/MRR@K
         "learning_rate": 0.1,
         "num_leaves": 15,
         "min_data_in_leaf": 50,
+        "max_bin": 63,
         "feature_pre_filter": False,
         "num_threads": max(1, min(threads, os.cpu_count() or 1)),
         "seed": seed,

@@ -40,6 +40,7 @@ from reco_core.training.run_writer import (
     save_npz,
     save_pair_index,
     save_pickle,
+    save_table,
     save_text,
 )
 
@@ -185,8 +186,7 @@ def train(cfg: TrainConfig) -> Path:
         save_pair_index(tmp, L.PAIR_REV_IDX, rev)
         if learned is not None:
             ease, model_text, blend_meta = learned
-            for fname, arr in zip(L.EASE_ARRAYS, (ease.indptr, ease.indices, ease.scores), strict=True):
-                save_npy(tmp, fname, arr)
+            save_table(tmp, L.EASE_ARRAYS, ease)
             if model_text is not None:
                 save_text(tmp, L.BLEND_MODEL, model_text)
                 save_json(tmp, L.BLEND_META, blend_meta)

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from reco_core.artifacts import layout as L
+from reco_core.artifacts.run import CsrPairs
 
 PICKLE_PROTOCOL = 5
 # Level 3 compresses pair tables ~as well as 9 at a fraction of the time (the default level 9
@@ -39,6 +40,12 @@ def save_pair_index(run_dir: Path, name: str, index: tuple[dict, dict[str, np.nd
     save_pickle(run_dir, name, meta)
     for part, fname in L.pair_array_files(name).items():
         save_npy(run_dir, fname, arrays[part])
+
+
+def save_table(run_dir: Path, names: tuple[str, ...], table: CsrPairs) -> None:
+    """A one-table CSR (indptr, indices, scores) as the .npy files `names`, in that order."""
+    for name, array in zip(names, (table.indptr, table.indices, table.scores), strict=True):
+        save_npy(run_dir, name, array)
 
 
 def save_text(run_dir: Path, name: str, text: str) -> None:

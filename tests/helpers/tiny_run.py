@@ -16,16 +16,15 @@ import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
-import lightgbm
 import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
 
+from helpers.random_blend import random_blend
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.columns import ANY_PROFESSION
 from reco_core.evaluation.ease import ease_weights, gram_matrix
-from reco_core.ranking.blend_model import FEATURE_NAMES
 from reco_core.training.blend import ease_table
 from reco_core.training.pairs import to_index, top_k_per_row
 from reco_core.training.run_writer import save_pair_index
@@ -149,13 +148,8 @@ def _write_learned(run_dir: Path, x: sp.csr_matrix, rng: np.random.Generator) ->
     table = ease_table(np.arange(n_items), ease_weights(gram_matrix(x), 10.0), n_items, topk=4)
     for fname, array in zip(L.EASE_ARRAYS, (table.indptr, table.indices, table.scores), strict=True):
         np.save(run_dir / fname, array, allow_pickle=False)
-    features = rng.random((120, len(FEATURE_NAMES))).astype(np.float32)
-    labels = (features[:, 0] > 0.7).astype(np.int32)
-    data = lightgbm.Dataset(features, label=labels, group=[6] * 20, feature_name=list(FEATURE_NAMES))
-    params = {"objective": "lambdarank", "min_data_in_leaf": 1, "num_leaves": 4, "verbosity": -1, "seed": 0}
-    model = lightgbm.train(params, data, num_boost_round=3)
-    (run_dir / L.BLEND_MODEL).write_text(model.model_to_string(), encoding="utf-8")
-    meta = {"format": L.BLEND_FORMAT, "features": list(FEATURE_NAMES), "trees": model.num_trees()}
+    model, meta = random_blend(seed=int(rng.integers(1 << 16)))
+    (run_dir / L.BLEND_MODEL).write_text(model, encoding="utf-8")
     (run_dir / L.BLEND_META).write_text(json.dumps(meta))
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from reco_core.errors import RecoError
 from reco_core.search import MAX_LIMIT, MAX_QUERY_CHARS, ProductSearchIndex, fold
+from reco_core.text import fold_one
 
 LABELS = {
     101: "Plaque de plâtre BA13",
@@ -83,3 +84,10 @@ def test_blank_query_finds_nothing(index):
 def test_out_of_bounds_arguments_name_the_field(index, query, limit, field):
     with pytest.raises(RecoError, match=rf"^{field}: "):
         index.search(query, limit)
+
+
+@pytest.mark.parametrize(
+    "text", ["Plâtrier ", "  PLAQUISTE", "Électricien\tchauffagiste", "Œuvre  Façade", "ß straße", ""]
+)
+def test_one_string_folds_like_a_column(text):
+    assert fold_one(text) == fold(pa.array([text], type=pa.string()))[0].as_py()

@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 
+from reco_core import columns as C
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.store import current_run
 from reco_core.artifacts.verify import verify_run
-from reco_core import columns as C
 from reco_core.columns import ANY_PROFESSION
 
 KIT_THRESHOLD = 0.8  # share of planted kits whose items find a kit sibling in their pair top-10
