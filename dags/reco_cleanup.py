@@ -11,12 +11,15 @@ See docs/airflow.md.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Param, dag, task
 
 from reco_airflow.alerts import task_defaults
+
+log = logging.getLogger(__name__)
 
 
 @dag(
@@ -42,6 +45,7 @@ from reco_airflow.alerts import task_defaults
 def reco_cleanup() -> None:
     @task
     def cleanup_runs(params: dict[str, Any]) -> list[str]:
+        """Delete the old runs (never the current or previous one) and their evaluations."""
         from reco_airflow import config
         from reco_core import gate
         from reco_core.artifacts.store import cleanup
@@ -51,13 +55,14 @@ def reco_cleanup() -> None:
         documents = gate.prune_evaluations(root, dry_run=params["dry_run"])
         verb = "would delete" if params["dry_run"] else "deleted"
         removed, kept = len(result.removed_runs), len(result.kept)
-        print(f"{verb} {removed} run(s) and {len(documents)} evaluation(s); {kept} run(s) kept")
+        log.info("%s %d run(s) and %d evaluation(s); %d run(s) kept", verb, removed, len(documents), kept)
         for path in [*result.removed_runs, *documents]:
-            print(f"  {verb} {path}")
+            log.info("  %s %s", verb, path)
         return [path.name for path in result.removed_runs]
 
     @task
     def prune_data(params: dict[str, Any]) -> list[str]:
+        """Delete the old per-run extractions (never the data checks' reference)."""
         from pathlib import Path
 
         from reco_airflow import config, data, gx_checks
@@ -67,9 +72,9 @@ def reco_cleanup() -> None:
         protected = {Path(reference["data_dir"])} if reference else set()
         doomed = data.prune_run_data(root, params["keep_data_dirs"], protected, dry_run=params["dry_run"])
         verb = "would delete" if params["dry_run"] else "deleted"
-        print(f"{verb} {len(doomed)} extraction director{'y' if len(doomed) == 1 else 'ies'}")
+        log.info("%s %d extraction director%s", verb, len(doomed), "y" if len(doomed) == 1 else "ies")
         for path in doomed:
-            print(f"  {verb} {path}")
+            log.info("  %s %s", verb, path)
         return [path.name for path in doomed]
 
     cleanup_runs()

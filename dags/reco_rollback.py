@@ -10,6 +10,7 @@ The serving API is then reloaded on it and checked like after a promotion (skipp
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from airflow.sdk import Param, dag, task
 
 from reco_airflow.alerts import task_defaults
 from reco_core.ranking import DEFAULT_PROFILE
+
+log = logging.getLogger(__name__)
 
 
 @dag(
@@ -45,6 +48,7 @@ from reco_core.ranking import DEFAULT_PROFILE
 def reco_rollback() -> None:
     @task
     def rollback_run(params: dict[str, Any], run_id: str) -> str:
+        """Put run_current back on the named run, or on the previous one (logged in promotions.jsonl)."""
         from reco_airflow import config
         from reco_core.artifacts.store import current_run, rollback
 
@@ -52,11 +56,12 @@ def reco_rollback() -> None:
         before = current_run(root)
         rollback(root, to=params["target_run"] or None, actor=f"airflow:{run_id}", reason="reco_rollback DAG")
         after = current_run(root)
-        print(f"run_current: {before.name if before else None} -> {after.name}")
+        log.info("run_current: %s -> %s", before.name if before else None, after.name)
         return after.name
 
     @task
     def reload_serving(run: str, params: dict[str, Any]) -> None:
+        """Reload the API of connection reco_serving on that run and check it (skipped without it)."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from reco_airflow import config, serving_client
@@ -75,7 +80,7 @@ def reco_rollback() -> None:
             raise AirflowFailException(
                 "\n".join([f"run_current is {run}, but serving is not healthy on it:", *problems])
             )
-        print(f"serving is healthy on {run}")
+        log.info("serving is healthy on %s", run)
 
     reload_serving(rollback_run())
 

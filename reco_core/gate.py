@@ -88,12 +88,20 @@ class Decision:
     def verdict(self) -> str:
         return "pass" if self.passed else "fail"
 
+    def headline(self) -> str:
+        """The verdict in one line: what a log shows first, before the report's path and the table."""
+        return f"gate verdict: {self.verdict.upper()} for {self.candidate} ({self.rule})"
+
+    def details(self) -> str:
+        """The HTML report's path and the metrics table."""
+        return f"{REPORT_LINE}{self.report}\n\n{self.table}"
+
     def message(self) -> str:
-        """What `reco gate` prints and the DAG's gate task logs, or fails with (the alert's body)."""
-        body = f"{REPORT_LINE}{self.report}\n\n{self.table}"
+        """What `reco gate` prints, or the DAG's gate task fails with (the alert's body)."""
         if self.passed:
-            return body
-        return f"candidate {self.candidate} rejected by the gate ({self.rule}); nothing promoted\n{body}"
+            return self.details()
+        rejected = f"candidate {self.candidate} rejected by the gate ({self.rule}); nothing promoted"
+        return f"{rejected}\n{self.details()}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (XCom)."""

@@ -85,6 +85,9 @@ def main(dags_folder: str) -> None:
                     "downstream": sorted(task.downstream_task_ids),
                     "failure_callbacks": [type(cb).__name__ for cb in task.on_failure_callback or []],
                     "retries": task.retries,
+                    "doc_md": task.doc_md,
+                    "group": task.task_group.group_id,
+                    "extra_links": sorted(link.name for link in task.operator_extra_links),
                 }
                 for task in dag.tasks
             },

@@ -8,6 +8,7 @@ heavy imports by comparing sys.modules before and after.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,14 @@ TRAINING_DOWNSTREAM = {
 }
 
 
+# The groups of the graph view (data -> model -> release), whose tasks keep unprefixed ids.
+TRAINING_GROUPS = {
+    "data": ["extract", "validate"],
+    "model": ["train", "verify", "evaluate", "gate"],
+    "release": ["promote", "reload_serving", "check_serving"],
+}
+
+
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("dag_parse")
@@ -51,7 +60,8 @@ def parsed(tmp_path_factory) -> dict:
         base,
         AIRFLOW__SECRETS__BACKEND="dag_parse_probe.RecordingBackend",
         RECORD_FILE=str(base / "lookups.jsonl"),
-        PYTHONPATH=str(HERE),
+        # the probe's backend, and the checkout under test before any installed copy of it
+        PYTHONPATH=os.pathsep.join([str(HERE), str(REPO)]),
     )
     for name in ("AIRFLOW_CONN_RECO_WAREHOUSE",):  # airflow-env.sh's default: parsing must not need it
         env.pop(name)
@@ -116,3 +126,26 @@ def test_alerts_are_task_level(parsed):
         assert dag["dag_callbacks"] is False, dag_id
         for task_id, task in dag["tasks"].items():
             assert task["failure_callbacks"] == ["FailureAlert"], f"{dag_id}.{task_id}"
+
+
+def test_training_tasks_are_grouped_data_model_release(parsed):
+    tasks = parsed["dags"]["reco_training"]["tasks"]
+    assert {task_id: task["group"] for task_id, task in tasks.items()} == {
+        task_id: group for group, task_ids in TRAINING_GROUPS.items() for task_id in task_ids
+    }
+    assert [t for tasks in TRAINING_GROUPS.values() for t in tasks] == TRAINING_CHAIN
+
+
+def test_every_task_has_a_one_line_doc_md(parsed):
+    """The UI shows a task's doc_md in its details: one line saying what the task does."""
+    for dag_id, dag in parsed["dags"].items():
+        for task_id, task in dag["tasks"].items():
+            doc = task["doc_md"]
+            assert doc and len(doc.strip().splitlines()) == 1, f"{dag_id}.{task_id}: {doc!r}"
+
+
+def test_the_gate_links_its_html_report(parsed):
+    tasks = parsed["dags"]["reco_training"]["tasks"]
+    assert {t: task["extra_links"] for t, task in tasks.items() if task["extra_links"]} == {
+        "gate": ["HTML report"]
+    }
