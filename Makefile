@@ -23,10 +23,12 @@ SEED ?= 42
 PYTEST_ARGS ?=
 TRAIN_FLAGS ?= --make-current-symlink
 # Airflow: every setting is in scripts/airflow-env.sh (docs/airflow.md); this points it at the paths
-# above, and at WAREHOUSE_URL when it is given on the command line or in the environment.
+# above, at WAREHOUSE_URL when it is given on the command line or in the environment, and at the
+# API of `make serve` (scripts/airflow-local.sh connects reco_serving to it when it runs).
 DEMO_CONF ?= {}
 AIRFLOW_ENV = RECO_VAR='$(abspath $(VAR))' RECO_ARTIFACT_ROOT='$(abspath $(ARTIFACT_ROOT))' \
-  RECO_DATA_DIR='$(abspath $(DATA_DIR))' $(if $(filter file,$(origin WAREHOUSE_URL)),, \
+  RECO_DATA_DIR='$(abspath $(DATA_DIR))' RECO_SERVE_PID='$(abspath $(SERVE_PID))' RECO_SERVE_HOST='$(HOST)' \
+  RECO_SERVE_PORT='$(PORT)' $(if $(filter file,$(origin WAREHOUSE_URL)),, \
   AIRFLOW_CONN_RECO_WAREHOUSE='{"conn_type":"generic","extra":{"sqlalchemy_url":"$(WAREHOUSE_URL)"}}')
 
 .PHONY: help setup test lint data train verify_artifacts eval serve serve-fg stop demo demo-warehouse airflow clean

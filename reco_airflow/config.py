@@ -118,7 +118,11 @@ def serving_endpoint_or_skip() -> ServingEndpoint:
 
     endpoint = serving_endpoint()
     if endpoint is None:
-        raise AirflowSkipException(f"no connection {SERVING_CONN_ID}: serving reload and check skipped")
+        raise AirflowSkipException(
+            f"no connection {SERVING_CONN_ID}: serving reload and check skipped (the API follows "
+            "run_current by itself; set AIRFLOW_CONN_RECO_SERVING, or start `make serve` with ADMIN_KEY "
+            "before `make airflow`: docs/airflow.md)"
+        )
     return endpoint
 
 

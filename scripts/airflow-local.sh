@@ -45,8 +45,44 @@ print(passwords[user])
 EOF
 }
 
+# Connection reco_serving for a local run: the API of `make serve` (RECO_SERVE_PID, RECO_SERVE_HOST,
+# RECO_SERVE_PORT from the Makefile), with the ADMIN_KEY of this environment, which `make serve`
+# reads too. Set only when the reload can work: an API started without ADMIN_KEY refuses /reload,
+# and a refused reload rolls the promotion back. SERVING_STATUS says what was done and why (start
+# prints it); without the connection, reload_serving and check_serving skip, saying why in their log.
+connect_serving() {
+  if [ -n "${AIRFLOW_CONN_RECO_SERVING:-}" ]; then
+    SERVING_STATUS="reco_serving: AIRFLOW_CONN_RECO_SERVING of the environment"
+    return 0
+  fi
+  local pid_file="${RECO_SERVE_PID:-$RECO_VAR/serve.pid}"
+  local url="http://${RECO_SERVE_HOST:-127.0.0.1}:${RECO_SERVE_PORT:-8080}"
+  local skipped="reload_serving and check_serving will be skipped (the API still follows run_current by itself)"
+  if ! { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }; then
+    SERVING_STATUS="reco_serving: not set, make serve is not running: $skipped; to connect them: make stop, then ADMIN_KEY=... make serve and ADMIN_KEY=... make airflow"
+    return 0
+  fi
+  if [ -z "${ADMIN_KEY:-}" ]; then
+    SERVING_STATUS="reco_serving: not set, ADMIN_KEY is not in this environment and the API refuses /reload without it: $skipped; to connect them: make stop, then ADMIN_KEY=... make serve and ADMIN_KEY=... make airflow"
+    return 0
+  fi
+  AIRFLOW_CONN_RECO_SERVING="$("$RECO_REPO/.venv/bin/python" -c '
+import json, os, sys
+host, port = sys.argv[1], int(sys.argv[2])
+print(json.dumps({"conn_type": "http", "host": host, "port": port, "password": os.environ["ADMIN_KEY"]}))
+' "${RECO_SERVE_HOST:-127.0.0.1}" "${RECO_SERVE_PORT:-8080}")"
+  export AIRFLOW_CONN_RECO_SERVING
+  SERVING_STATUS="reco_serving: the API of make serve on $url (pid $(cat "$pid_file")), with ADMIN_KEY: reloaded and checked after each promotion"
+}
+
 start() {
   mkdir -p "$PID_DIR" "$LOG_DIR"
+  # One run per trigger, never a scheduled one besides: the UI's Trigger dialog unpauses the DAG
+  # by default, and an unpaused @daily DAG gets its latest interval's run at once (two trainings,
+  # two promotions). A local Airflow runs what is triggered; AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=True
+  # brings the daily schedule back.
+  export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="${AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION:-True}"
+  export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-False}"
   for name in "${COMPONENTS[@]}"; do
     if running "$name"; then
       echo "airflow $name already runs (pid $(cat "$PID_DIR/$name.pid")); make stop first" >&2
@@ -56,6 +92,7 @@ start() {
   "$AIRFLOW_BIN" db migrate > "$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 20 "$LOG_DIR/db-migrate.log"; exit 1; }
   local user="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS%%:*}" password
   password="$(admin_password)"
+  connect_serving
   for name in "${COMPONENTS[@]}"; do
     # shellcheck disable=SC2046  # args_of gives the sub-command and its flags, split on purpose
     setsid "$AIRFLOW_BIN" $(args_of "$name") > "$LOG_DIR/$name.log" 2>&1 < /dev/null &
@@ -69,7 +106,13 @@ start() {
     if (exec 3<>"/dev/tcp/$AIRFLOW__API__HOST/$AIRFLOW__API__PORT") 2>/dev/null; then
       echo "Airflow on $url (api-server, scheduler, dag-processor; logs in $LOG_DIR)"
       echo "login: $user / $password   (from $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE)"
-      echo "DAGs: reco_training (daily, paused until you unpause it), reco_rollback, reco_cleanup; make stop stops Airflow"
+      echo "$SERVING_STATUS"
+      if [ "$AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE" = "True" ]; then
+        echo "DAGs: reco_training (daily once unpaused: unpausing starts the latest day's run), reco_rollback, reco_cleanup"
+      else
+        echo "DAGs: reco_training, reco_rollback, reco_cleanup: each runs when triggered, no daily schedule (AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=True for it)"
+      fi
+      echo "make stop stops Airflow"
       return 0
     fi
     sleep 0.5
