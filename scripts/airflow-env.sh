@@ -4,7 +4,8 @@
 # Each variable keeps a value already present in the environment: a test points AIRFLOW_HOME, the
 # artifact root or the connections elsewhere, a deployment puts its own database and secrets.
 # Defaults: everything under var/ (SQLite metadata in var/airflow), the demo warehouse, no serving
-# connection (reload skipped), no SMTP connection (alerts only logged).
+# connection (reload skipped; `make airflow` connects the API of `make serve`: airflow-local.sh), no
+# SMTP connection (alerts only logged).
 
 RECO_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RECO_VAR="${RECO_VAR:-$RECO_REPO/var}"
