@@ -5,6 +5,7 @@ because they apply the same rules (reco_core.gate) with the same defaults (GateC
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,16 @@ def _reco_eval_compare(candidate: Path, reference: Path, holdout: Path, out: Pat
     return main(["-q", *compare, "--n-samples", str(SAMPLES), *protocol, "--out", str(out)])
 
 
+class PushRecorder:
+    """The task instance's xcom_push, the only part of it the gate task uses."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, object] = {}
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.pushed[key] = value
+
+
 def _dag_tasks(airflow_home):
     from airflow.dag_processing.dagbag import DagBag
 
@@ -73,9 +84,11 @@ def _dag_tasks(airflow_home):
 
 @pytest.mark.parametrize("pair", ["passing", "failing"])
 def test_reco_gate_eval_compare_and_the_dag_decide_alike(
-    pair, runs, extraction, airflow_home, monkeypatch, tmp_path, capsys
+    pair, runs, extraction, airflow_home, monkeypatch, tmp_path, capsys, caplog
 ):
     from airflow.sdk.exceptions import AirflowFailException
+
+    from reco_airflow.links import REPORT_XCOM_KEY
 
     root, good, bad = runs
     candidate = good if pair == "passing" else bad  # the reference is run_current: the good run
@@ -102,14 +115,21 @@ def test_reco_gate_eval_compare_and_the_dag_decide_alike(
     }
     decision = evaluate(str(candidate), str(extraction), params)
     by_dag = read_decision(document)
-    capsys.readouterr()  # evaluate's own line
-    if pair == "passing":
-        gate(decision)
-        assert capsys.readouterr().out.strip() == printed.strip()
-    else:
-        with pytest.raises(AirflowFailException) as failed:
-            gate(decision)
-        assert str(failed.value) == printed.strip()  # the alert says what `reco gate` prints
+    ti, verdict = PushRecorder(), "PASS" if pair == "passing" else "FAIL"
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        if pair == "passing":
+            gate(decision, ti)
+        else:
+            with pytest.raises(AirflowFailException) as failed:
+                gate(decision, ti)
+            assert str(failed.value) == printed.strip()  # the alert says what `reco gate` prints
+    # The log opens with the verdict, then the report and the table `reco gate` prints.
+    headline, details = caplog.records[0].getMessage().split("\n", 1)
+    assert headline.startswith(f"gate verdict: {verdict} for {candidate.name} (")
+    assert details.strip() in printed
+    report = root / "evaluations" / f"{candidate.name}.html"
+    assert ti.pushed == {REPORT_XCOM_KEY: report.as_uri()}  # the HTML report extra link's URL
 
     for doc in (by_eval, by_dag):
         assert (doc["passed"], doc["rule"], doc["tolerance"]) == (
