@@ -48,6 +48,7 @@ from reco_core.ranking.learned import TRAINING_POOL
 from reco_core.ranking.ranker import basket_pool
 from reco_core.training import pairs, popularity
 from reco_core.training.baskets import Baskets, profession_item_counts
+from reco_core.training.config import TrainConfig
 
 log = logs.get_logger("train")
 
@@ -77,19 +78,15 @@ def fit_index(
     emb: np.ndarray,
     item_to_gamme: np.ndarray,
     item_is_pl: np.ndarray,
-    *,
-    topk_per_prof: int,
-    pair_topk: int,
-    pair_alpha: float,
-    min_pair_count: int,
-    ease_items: int,
-    ease_topk: int,
-    seed: int,
+    cfg: TrainConfig,
 ) -> tuple[RankerIndex, dict[str, Any]]:
-    """(index on the fit orders' statistics, with its EASE table; the EASE fit report)."""
+    """(index on the fit orders' statistics, with its EASE table; the EASE fit report): built with
+    the run's own settings (pair table size and shrinkage, popular items kept, EASE size)."""
     n_prof = len(professions)
     weighted = sp.diags(fit.weight.astype(np.float32)) @ fit.x
-    train_pop, pop_by_prof, top_popp = popularity.popularity_arrays(weighted, fit.prof, n_prof, topk_per_prof)
+    train_pop, pop_by_prof, top_popp = popularity.popularity_arrays(
+        weighted, fit.prof, n_prof, cfg.topk_per_prof
+    )
     counts = pairs.counts_from_baskets(fit.x, fit.prof, fit.weight, n_prof)
     orders = profession_item_counts(fit.x, fit.prof, fit.weight, n_prof)
     fwd, rev, _, _ = pairs.build_pair_indexes(
@@ -97,10 +94,10 @@ def fit_index(
         professions,
         orders,
         item_ids,
-        topk=pair_topk,
-        alpha=pair_alpha,
-        min_count=min_pair_count,
-        symmetric=False,
+        topk=cfg.pair_topk,
+        alpha=cfg.pair_alpha,
+        min_count=cfg.min_pair_count,
+        symmetric=cfg.symmetrize_pairs,
     )
     run = RunArtifacts(
         run_id="blend-fit",
@@ -121,8 +118,8 @@ def fit_index(
         versions={},
     )
     index = RankerIndex.build(run)
-    ease = fit_ease(index, sp.csr_matrix(weighted), max_items=ease_items, max_basket_m=3, seed=seed)
-    table = ease_table(ease.items, ease.weights, len(item_ids), ease_topk)
+    ease = fit_ease(index, sp.csr_matrix(weighted), max_items=cfg.ease_items, max_basket_m=3, seed=cfg.seed)
+    table = ease_table(ease.items, ease.weights, len(item_ids), cfg.ease_topk)
     return RankerIndex.build(replace(run, ease=table)), ease.report.to_dict()
 
 

@@ -248,13 +248,7 @@ def _learned_relevance(
         emb,
         item_to_gamme,
         item_is_pl,
-        topk_per_prof=cfg.topk_per_prof,
-        pair_topk=cfg.pair_topk,
-        pair_alpha=cfg.pair_alpha,
-        min_pair_count=cfg.min_pair_count,
-        ease_items=cfg.ease_items,
-        ease_topk=cfg.ease_topk,
-        seed=cfg.seed,
+        cfg,
     )
     held = FitData(x[held_rows], prof[held_rows], weight[held_rows])
     blend = fit_blend(index, held, samples=cfg.blend_samples, threads=cfg.threads, seed=cfg.seed)
