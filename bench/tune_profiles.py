@@ -8,9 +8,10 @@ of the validation orders only; the holdout of bench/quality.py is never read.
 
 Each basket-size bucket is tuned on samples of its own sizes (bucket "1": m = 1, "2": m = 2,
 "3+": m = 3..4, "5+": m = 5..8), mode use_order, starting from the profile's current values for
-that size (--profile, default the API's, blend_tuned_v3). Bucket "1" of precision_pair_heavy_v2
-is the original product's: when that profile is tuned, only the parameters it does not set (it
-inherits them from "default": PAIR_REV_WEIGHT, W_COVERAGE...) are searched.
+that size (--profile, default blend_tuned_v3: fixed weights; the learned blend of a run needs no
+tuning). Bucket "1" of precision_pair_heavy_v2 is the original product's: when that profile is
+tuned, only the parameters it does not set (it inherits them from "default": PAIR_REV_WEIGHT,
+W_COVERAGE...) are searched.
 The objective of a candidate is the mean, over datasets and over Hit@10 and MRR@10, of its
 relative lift over the best baseline (EASE included) on that dataset's samples, each lift capped
 at +2 % so that a dataset already ahead does not buy losses elsewhere (the goal of
@@ -42,8 +43,10 @@ from reco_core.evaluation import Protocol, load_profile
 from reco_core.evaluation.evaluate import baselines, load_index, read_orders
 from reco_core.evaluation.sampling import Samples
 from reco_core.evaluation.scoring import RankerRecommender, evaluate_methods, known_items
-from reco_core.ranking import DEFAULT_PROFILE, BasketParams, Profile, RankerIndex
+from reco_core.ranking import BasketParams, Profile, RankerIndex
 from reco_core.settings import RecoSettings
+
+TUNED_PROFILE = "blend_tuned_v3"  # fixed weights: what a search of weights can change
 
 VAL_SHARE = 0.1
 BUCKET_SIZES = {"1": (1, 1), "2": (2, 2), "3+": (3, 4), "5+": (5, 8)}
@@ -185,7 +188,7 @@ def main() -> int:
     )
     parser.add_argument("--datasets", nargs="*", help="names (default: demo and every real dataset found)")
     parser.add_argument("--buckets", nargs="*", default=list(BUCKET_SIZES), choices=list(BUCKET_SIZES))
-    parser.add_argument("--profile", default=DEFAULT_PROFILE)
+    parser.add_argument("--profile", default=TUNED_PROFILE)
     parser.add_argument("--profiles", type=Path, help="profiles file (default: $PANIER_PARAMS_PATH)")
     parser.add_argument(
         "--n-samples", type=int, default=1500, help="validation samples per dataset and bucket"
