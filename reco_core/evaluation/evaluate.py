@@ -160,7 +160,9 @@ class EvalReport:
             key = metric_key(name, self.protocol.k)
             best = max(others, key=lambda m, key=key: m.overall[key])
             ours, theirs = self.ranker.overall[key], best.overall[key]
-            se = float(np.hypot(self.ranker.se[key], best.se[key]))  # of the difference, samples as if apart
+            # standard error of the gain: both methods ranked the same samples, so the difference
+            # is taken sample by sample (a paired comparison)
+            _, se = M.mean_and_se(self.ranker.per_sample[key] - best.per_sample[key])
             out[key] = {
                 "ranker": ours,
                 "best_baseline": best.name,

@@ -102,6 +102,8 @@ class MethodScores:
     by_m: dict[str, dict[str, float]]
     by_profession: dict[str, dict[str, float]]
     lists: dict[str, float] = field(default_factory=dict)  # metrics.list_measures
+    # metric -> value of each sample (not in the report): paired comparisons of methods
+    per_sample: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     extra: dict = field(default_factory=dict)  # e.g. how EASE was fitted
 
     def to_dict(self) -> dict:
@@ -163,6 +165,7 @@ def summarise(
         by_m=M.means_by_group(keyed, samples.m),
         by_profession=M.means_by_group(keyed, samples.profession.astype(str)),
         lists=M.list_measures(ranked, np.asarray(index.run.item_is_pl), index.gamme),
+        per_sample=keyed,
         extra=method.describe(),
     )
 

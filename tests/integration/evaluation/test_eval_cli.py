@@ -36,6 +36,12 @@ def test_json_report_has_every_method_metric_and_breakdown(eval_demo, tmp_path, 
         assert sum(group["n"] for group in method["by_profession"].values()) == 300
     assert report["methods"]["ease"]["fit"]["lambda"] > 0
     assert set(report["lift_over_best_baseline"]) == {"hit@10", "recall@10", "recall_plain@10", "mrr@10"}
+    for lift in report["lift_over_best_baseline"].values():  # the gain over its paired standard error
+        gain = lift["ranker"] - lift["baseline"]
+        assert lift["gain_in_standard_errors"] is None or (lift["gain_in_standard_errors"] > 0) == (gain > 0)
+    for method in report["methods"].values():  # what the lists hold
+        assert set(method["lists"]) == {"own_brand_share", "distinct_gammes", "catalogue_coverage"}
+        assert 0 <= method["lists"]["own_brand_share"] <= 1 and 1 <= method["lists"]["distinct_gammes"] <= 10
     assert report["leakage"]["training_input_of"] == [] and report["warnings"] == []
     # the ranker finds demo kits far better than popularity
     assert (
