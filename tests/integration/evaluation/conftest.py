@@ -41,6 +41,7 @@ def _train(data_dir: Path, ventes: Path, root: Path, *, pairs: bool) -> Path:
         lr=0.1,
         threads=2,
         val_baskets=300,
+        blend_samples=2000,
         make_current_symlink=True,
     )
     return train(cfg)

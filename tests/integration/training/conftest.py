@@ -54,6 +54,7 @@ def trained_demo(tmp_path_factory) -> TrainedDemo:
         patience=2,
         lr=0.1,
         threads=2,
+        blend_samples=3000,
         make_current_symlink=True,
     )
     global _opened

@@ -38,6 +38,8 @@ def test_sigkill_during_training_leaves_no_run(trained_demo, tmp_path, kill_afte
         "50",
         "--threads",
         "1",
+        "--blend-samples",
+        "1000",
     ]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:

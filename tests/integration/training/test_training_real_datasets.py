@@ -31,6 +31,8 @@ def test_real_dataset_imports_extracts_and_trains(dataset, tmp_path):
             epochs=2,
             threads=2,
             val_baskets=500,
+            blend_samples=500,  # the learned relevance on real data, small: its cost is benched apart
+            ease_items=2000,
         )
     )
     run = load_run(run_dir)

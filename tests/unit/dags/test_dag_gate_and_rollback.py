@@ -29,6 +29,8 @@ def trained(extraction, tmp_path_factory) -> Path:
         epochs=3,
         no_components=8,
         threads=2,
+        blend_samples=500,
+        ease_items=1000,
     )
     return train(cfg)
 

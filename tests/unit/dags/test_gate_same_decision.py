@@ -34,6 +34,8 @@ def _train(data_dir: Path, root: Path, tag: str) -> Path:
         epochs=3,
         no_components=8,
         threads=2,
+        blend_samples=500,
+        ease_items=1000,
     )
     return train(cfg)
 

@@ -43,6 +43,7 @@ def demo(tmp_path_factory) -> tuple[DemoWarehouse, RankerIndex, pd.Series]:
         epochs=10,
         threads=1,
         val_baskets=200,
+        blend_samples=2000,
     )
     index = RankerIndex.build(load_run(train(cfg)))
     orders = pd.read_parquet(root / C.VENTES_FILE)[C.LIST_ID_PRODUITS].map(set)
