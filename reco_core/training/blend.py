@@ -207,6 +207,8 @@ def _training_groups(
     is_valid = rng.random(len(drawn)) < VALID_SHARE
     groups: tuple[list[_Group], list[_Group]] = ([], [])
     for i in range(len(drawn)):
+        if i and i % 2000 == 0:  # minutes at 300k products: say how far it is
+            logs.event(log, "learned blend samples", done=i, of=len(drawn))
         basket = given.indices[given.indptr[i] : given.indptr[i + 1]].astype(np.int64)
         wanted = expected.indices[expected.indptr[i] : expected.indptr[i + 1]]
         row = row_of.get(drawn.profession[i]) if given_profession[i] else None

@@ -8,6 +8,7 @@ directory that looks like a finished run.
 from __future__ import annotations
 
 import hashlib
+import logging
 import platform
 import subprocess
 import time
@@ -22,6 +23,7 @@ from reco_core import columns as C
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.artifacts.store import new_run_name, promote
+from reco_core.errors import RecoError
 from reco_core.fsutil import atomic_dir
 from reco_core.training import features, pairs, popularity
 from reco_core.training.baskets import (
@@ -149,9 +151,23 @@ def train(cfg: TrainConfig) -> Path:
         "pairs", source="df_couple_produit" if pair_table is not None else "baskets", kept=sum(kept.values())
     )
 
-    learned = _learned_relevance(
-        cfg, x, prof, weight, train_rows, blend_rows, item_ids, professions, emb, item_to_gamme, item_is_pl
-    )
+    try:
+        learned = _learned_relevance(
+            cfg,
+            x,
+            prof,
+            weight,
+            train_rows,
+            blend_rows,
+            item_ids,
+            professions,
+            emb,
+            item_to_gamme,
+            item_is_pl,
+        )
+    except RecoError as exc:  # an optional part: without it the run is ranked with fixed weights
+        logs.event(log, "learned relevance skipped", level=logging.WARNING, reason=str(exc))
+        learned = None
     watch.lap("learned_blend", learned=learned is not None)
 
     root = Path(cfg.artifact_root)
