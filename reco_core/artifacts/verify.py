@@ -312,7 +312,7 @@ class _Checker:
             self.fail(L.BLEND_META, "the learned blend reads the EASE table, which the run does not have")
             return None
         model = self.read(L.BLEND_MODEL, lambda _: text.decode("utf-8"))
-        blend = self.read(L.BLEND_MODEL, lambda _: LearnedBlend.from_text(model, meta)) if model else None
+        blend = self.read(L.BLEND_MODEL, lambda _: LearnedBlend.from_text(model)) if model else None
         if blend is None:
             return None
         if blend.booster.num_feature() != len(FEATURE_NAMES):

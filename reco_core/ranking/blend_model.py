@@ -5,7 +5,7 @@ Apart from learned.py so that the RankerIndex can hold the model without importi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,13 +42,12 @@ class LearnedBlend:
     """A fitted lambdarank model; `score` ranks a pool, `explain` breaks scores down by signal."""
 
     booster: Any  # lightgbm.Booster
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_text(cls, model: str, meta: dict[str, Any]) -> LearnedBlend:
+    def from_text(cls, model: str) -> LearnedBlend:
         import lightgbm  # here, not at import: it loads pandas and scipy (the DAGs import ranking)
 
-        return cls(lightgbm.Booster(model_str=model), meta)
+        return cls(lightgbm.Booster(model_str=model))
 
     def score(self, x: np.ndarray) -> np.ndarray:
         if not len(x):

@@ -69,7 +69,7 @@ def _model_of(feature: str) -> LearnedBlend:
     y = (x[:, FEATURE_NAMES.index(feature)] > 0.5).astype(np.int32)
     data = lightgbm.Dataset(x, label=y, group=[20] * 20, feature_name=list(FEATURE_NAMES))
     model = lightgbm.train({"objective": "lambdarank", "verbosity": -1, "min_data_in_leaf": 5}, data, 10)
-    return LearnedBlend.from_text(model.model_to_string(), {})
+    return LearnedBlend.from_text(model.model_to_string())
 
 
 def test_a_run_without_a_learned_blend_is_ranked_with_the_profile_weights(linear_only):

@@ -37,7 +37,7 @@ def blend() -> LearnedBlend:
     y = ((x[:, 0] + x[:, 5] + 0.3 * x[:, 9]) > 1.2).astype(np.int32)
     data = lightgbm.Dataset(x, label=y, group=[20] * 30, feature_name=list(FEATURE_NAMES))
     model = lightgbm.train({"objective": "lambdarank", "verbosity": -1, "min_data_in_leaf": 5}, data, 20)
-    return LearnedBlend.from_text(model.model_to_string(), {})
+    return LearnedBlend.from_text(model.model_to_string())
 
 
 def test_explanations_add_up_to_the_score_and_name_the_signals_used(blend):
