@@ -89,16 +89,7 @@ def fit_index(
     )
     counts = pairs.counts_from_baskets(fit.x, fit.prof, fit.weight, n_prof)
     orders = profession_item_counts(fit.x, fit.prof, fit.weight, n_prof)
-    fwd, rev, _, _ = pairs.build_pair_indexes(
-        counts,
-        professions,
-        orders,
-        item_ids,
-        topk=cfg.pair_topk,
-        alpha=cfg.pair_alpha,
-        min_count=cfg.min_pair_count,
-        symmetric=cfg.symmetrize_pairs,
-    )
+    fwd, rev, _, _ = pairs.indexes_for(cfg, counts, professions, orders, item_ids)
     run = RunArtifacts(
         run_id="blend-fit",
         run_dir=Path("."),

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from reco_core import columns as C
 from reco_core.artifacts import layout as L
 from reco_core.columns import ANY_PROFESSION
+from reco_core.training.config import TrainConfig
 
 RAW_FORMAT = "reco-pairs-raw/1"
 
@@ -196,3 +197,24 @@ def _positions(sorted_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(sorted_ids, values)
     pos = np.minimum(pos, len(sorted_ids) - 1)
     return np.where(sorted_ids[pos] == values, pos, -1)
+
+
+def indexes_for(
+    cfg: TrainConfig,
+    counts_by_prof: list[sp.csr_matrix],
+    professions: tuple[str, ...],
+    orders_by_prof: np.ndarray,
+    item_ids: np.ndarray,
+) -> tuple[tuple[dict, dict], tuple[dict, dict], dict, dict[str, int]]:
+    """build_pair_indexes with a run's settings (--pair-topk, --pair-alpha, --min-pair-count,
+    --symmetrize-pairs): the shipped tables and the learned blend's fit tables alike."""
+    return build_pair_indexes(
+        counts_by_prof,
+        professions,
+        orders_by_prof,
+        item_ids,
+        topk=cfg.pair_topk,
+        alpha=cfg.pair_alpha,
+        min_count=cfg.min_pair_count,
+        symmetric=cfg.symmetrize_pairs,
+    )

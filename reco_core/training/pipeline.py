@@ -137,16 +137,7 @@ def train(cfg: TrainConfig) -> Path:
     else:
         counts = pairs.counts_from_baskets(x, prof, weight, n_prof)
     orders_by_prof = profession_item_counts(x, prof, weight, n_prof)
-    fwd, rev, raw, kept = pairs.build_pair_indexes(
-        counts,
-        professions,
-        orders_by_prof,
-        item_ids,
-        topk=cfg.pair_topk,
-        alpha=cfg.pair_alpha,
-        min_count=cfg.min_pair_count,
-        symmetric=cfg.symmetrize_pairs,
-    )
+    fwd, rev, raw, kept = pairs.indexes_for(cfg, counts, professions, orders_by_prof, item_ids)
     watch.lap(
         "pairs", source="df_couple_produit" if pair_table is not None else "baskets", kept=sum(kept.values())
     )
