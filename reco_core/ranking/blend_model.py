@@ -60,7 +60,8 @@ class LearnedBlend:
         A signal's part is how much the score drops when its features are set to 0, the value a
         candidate without that signal has (no co-purchase, no EASE link, ...); Signal.BASE gets
         the rest, so the parts add up to the score. One prediction of (signals + 1) x rows rows:
-        exact tree SHAP values cost ~0.3 ms per row, ten times the whole ranking of a request.
+        exact tree SHAP values (pred_contrib) took 2.5 ms for the 10 items of a request, measured
+        on a demo run, as much as the whole ranking of a 300k-product basket.
         """
         if not len(x):
             return []
