@@ -25,14 +25,16 @@ from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
 
 SHORTLIST = 150  # candidates the model scores per request (at least 3 k)
-_PRIOR_COLUMNS = [FEATURE_NAMES.index(name) for name in ("pair_rel", "pair_any_rel", "ease_rel")]
-_PRIOR_POPULARITY = [FEATURE_NAMES.index(name) for name in ("popp", "popg")]
+_COLUMN = {name: column for column, name in enumerate(FEATURE_NAMES)}  # features are set by name
+_PRIOR_COLUMNS = [_COLUMN[name] for name in ("pair_rel", "pair_any_rel", "ease_rel")]
+_PRIOR_POPULARITY = [_COLUMN[name] for name in ("popp", "popg")]
 # Weights that make build_pool accumulate the raw signals (each a mean over the basket items).
 UNIT_POOL_WEIGHTS = {"W_PAIR": 1.0, "PAIR_ANY_WEIGHT": 1.0, "PAIR_REV_WEIGHT": 1.0, "W_EASE": 1.0}
 
 
 # The pool sizes training fits the blend on (training/blend.py); the shipped learned profile uses
-# the same, so that the model scores pools like the ones it learned from (tests/unit check it).
+# the same, so that the model scores pools like the ones it learned from (checked by
+# tests/unit/training/test_blend.py).
 TRAINING_POOL = BasketParams(
     W_PL_BASE=0.0,
     W_PL_PER_BASK_PL=0.0,
@@ -76,24 +78,23 @@ def shortlist_features(
     The embedding cosine is computed for the shortlist only: gathering 64 floats per candidate
     from a 300k-row matrix is the costliest part of a request, and the prior does not read it.
     """
-    n = len(pool.items)
-    x = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    x = np.zeros((len(pool.items), len(FEATURES)), dtype=np.float32)
     parts = pool.pair_parts
-    for column, row in ((0, PAIR), (2, PAIR_ANY), (5, EASE)):
-        x[:, column] = parts[row]
+    for name, row in (("pair", PAIR), ("pair_any", PAIR_ANY), ("ease", EASE)):
+        x[:, _COLUMN[name]] = parts[row]
         peak = parts[row].max(initial=0.0)
         if peak > 0:
-            x[:, column + 1] = parts[row] / peak
-    x[:, 4] = parts[REVERSE]
+            x[:, _COLUMN[f"{name}_rel"]] = parts[row] / peak
+    x[:, _COLUMN["reverse"]] = parts[REVERSE]
     stats = np.take(index.item_stats, pool.items, axis=0)
     if len(mix.rows):
-        x[:, 8] = stats[:, mix.rows] @ mix.weights.astype(np.float32)
-    x[:, 9] = stats[:, index.popg_column]
-    x[:, 10] = pool.links
-    x[:, 11] = pool.links / max(pool.n_basket, 1)
-    x[:, 12] = pool.n_basket
+        x[:, _COLUMN["popp"]] = stats[:, mix.rows] @ mix.weights.astype(np.float32)
+    x[:, _COLUMN["popg"]] = stats[:, index.popg_column]
+    x[:, _COLUMN["links"]] = pool.links
+    x[:, _COLUMN["link_share"]] = pool.links / max(pool.n_basket, 1)
+    x[:, _COLUMN["basket_size"]] = pool.n_basket
     slots = shortlist(x, size)
     x = x[slots]
     if centroid is not None:
-        x[:, 7] = np.take(index.emb, pool.items[slots], axis=0) @ centroid.astype(np.float32)
+        x[:, _COLUMN["emb"]] = np.take(index.emb, pool.items[slots], axis=0) @ centroid.astype(np.float32)
     return slots, x

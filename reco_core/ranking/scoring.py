@@ -45,8 +45,8 @@ class Scores:
 class LearnedScores(Scores):
     """Scores of the learned blend: the model's relevance plus the own-brand policy's parts.
 
-    The model's part of a candidate's explanation (SHAP values per signal) costs a tree walk per
-    row, so it is computed by `explain` for the recommended items only, not the whole pool.
+    The model's part of a candidate's explanation (ablation per signal, blend_model.explain) costs
+    a prediction per signal, so it is computed by `explain` for the recommended items only.
     """
 
     blend: LearnedBlend | None = None

@@ -6,6 +6,7 @@ import lightgbm
 import numpy as np
 import pytest
 
+from reco_core.evaluation import load_profile
 from reco_core.ranking.blend_model import ABLATED, FEATURE_NAMES, FEATURES, LearnedBlend
 from reco_core.ranking.learned import SHORTLIST, TRAINING_POOL, shortlist
 from reco_core.ranking.signals import Signal
@@ -78,3 +79,12 @@ def test_shortlist_keeps_the_strongest_by_the_prior_in_pool_order():
 def test_training_pool_has_no_policy_and_reads_the_ease_table():
     assert TRAINING_POOL.W_PL_BASE == TRAINING_POOL.W_PL_PER_BASK_PL == 0
     assert TRAINING_POOL.TOP_EASE > 0
+
+
+def test_the_shipped_learned_profile_scores_pools_like_the_ones_training_learned_from():
+    pool_keys = ("TOP_PAIRS", "TOP_PAIRS_ANY_FRAC", "TOP_PAIRS_TOTAL", "TOP_EASE", "TOP_POPP", "TOP_POPG")
+    profile = load_profile("learned_v1")
+    for size in range(1, 12):
+        _, params = profile.for_size(size)
+        assert params.LEARNED_BLEND == 1
+        assert params.model_dump(include=set(pool_keys)) == TRAINING_POOL.model_dump(include=set(pool_keys))
