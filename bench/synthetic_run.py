@@ -29,6 +29,7 @@ from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.artifacts.store import new_run_name
 from reco_core.columns import ANY_PROFESSION
 from reco_core.fsutil import atomic_dir
+from reco_core.ranking.blend_model import LearnedBlend
 from reco_core.training.pairs import to_index, to_raw
 from reco_core.training.run_writer import (
     save_json,
@@ -90,7 +91,7 @@ def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
         params={},
         versions={},
         ease=_pair_table(rng, rank, by_rank, scale=0.4),
-        blend_model=blend[0],
+        blend=LearnedBlend.from_text(blend[0]),
         blend_meta=blend[1],
     )
 
@@ -160,7 +161,7 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
         save_pair_index(tmp, L.PAIR_BOOST_IDX, to_index(forward, n, "synthetic"))
         save_pair_index(tmp, L.PAIR_REV_IDX, to_index(reverse, n, "synthetic (reverse)"))
         save_table(tmp, L.EASE_ARRAYS, run.ease)
-        save_text(tmp, L.BLEND_MODEL, run.blend_model)
+        save_text(tmp, L.BLEND_MODEL, run.blend.booster.model_to_string())
         save_json(tmp, L.BLEND_META, run.blend_meta)
         orders = {name: np.full(n, 20.0) for name in forward}
         save_pickle(tmp, L.PAIR_BOOST_RAW, to_raw(forward, orders, run.item_ids))

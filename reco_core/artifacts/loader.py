@@ -47,7 +47,7 @@ def load_run(run_dir: Path | str) -> RunArtifacts:
         params=parts.params,
         versions=parts.versions,
         ease=parts.ease,
-        blend_model=parts.blend_model,
+        blend=parts.blend,
         blend_meta=parts.blend_meta,
     )
     logs.event(

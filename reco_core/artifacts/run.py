@@ -65,7 +65,9 @@ class RunArtifacts:
     versions: dict[str, Any]
     # Optional files (layout.OPTIONAL_FILES): None in a run trained without them, or older.
     ease: CsrPairs | None = None  # EASE item-item table (layout.EASE_ARRAYS)
-    blend_model: str | None = None  # LightGBM model text (layout.BLEND_MODEL)
+    # the learned blend (layout.BLEND_MODEL), a reco_core.ranking.blend_model.LearnedBlend: parsed
+    # once, by verification, and handed on (LightGBM parses the text in milliseconds per reload)
+    blend: Any = None
     blend_meta: dict[str, Any] | None = None  # layout.BLEND_META
 
     @property

@@ -69,7 +69,7 @@ class VerifiedParts:
     params: dict[str, Any]
     versions: dict[str, Any]
     ease: CsrPairs | None = None
-    blend_model: str | None = None
+    blend: Any = None  # LearnedBlend
     blend_meta: dict[str, Any] | None = None
 
 
@@ -283,8 +283,8 @@ class _Checker:
             return None
         return csr
 
-    def blend(self, has_ease: bool) -> tuple[str, dict[str, Any]] | None:
-        """(model text, metadata) of the learned blend when the run has one.
+    def blend(self, has_ease: bool) -> tuple[Any, dict[str, Any]] | None:
+        """(LearnedBlend, metadata) of the learned blend when the run has one.
 
         The model is LightGBM's own text format, parsed by LightGBM (no pickle); its features
         must be the ones this code computes, in the same order, or its trees would read the wrong
@@ -318,7 +318,7 @@ class _Checker:
         if blend.booster.num_feature() != len(FEATURE_NAMES):
             self.fail(L.BLEND_MODEL, f"{blend.booster.num_feature()} features, expected {len(FEATURE_NAMES)}")
             return None
-        return model, meta
+        return blend, meta
 
     def model(self, mapping: dict, emb: np.ndarray | None) -> None:
         from lightfm import LightFM  # only the model check needs it

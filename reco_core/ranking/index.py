@@ -80,7 +80,7 @@ class RankerIndex:
             item_stats=item_stats,
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=run.ease,
-            blend=None if run.blend_model is None else LearnedBlend.from_text(run.blend_model),
+            blend=run.blend,
         )
 
     @property

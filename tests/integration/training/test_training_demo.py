@@ -81,7 +81,7 @@ def test_the_learned_relevance_is_in_the_run_verified_and_beats_each_signal_on_i
     manifest = json.loads((trained_demo.run / L.MANIFEST).read_text())
     assert set(L.OPTIONAL_FILES) <= set(manifest["files"])
     run = load_run(trained_demo.run)
-    assert run.ease is not None and run.ease.nnz > 0 and run.blend_model
+    assert run.ease is not None and run.ease.nnz > 0 and run.blend is not None
     blend = json.loads((trained_demo.run / L.PARAMS).read_text())["learned_blend"]
     assert blend == run.blend_meta  # params.json repeats blend.json
     overall = blend["validation"]["overall"]

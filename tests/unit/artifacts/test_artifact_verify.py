@@ -300,7 +300,7 @@ def test_only_the_pickles_module_imports_pickle():
 def test_the_learned_relevance_is_loaded_with_the_run(run_dir):
     run = load_run(run_dir)
     assert run.ease is not None and len(run.ease.indptr) == run.n_items + 1
-    assert run.blend_model and run.blend_meta["format"] == L.BLEND_FORMAT
+    assert run.blend is not None and run.blend_meta["format"] == L.BLEND_FORMAT
 
 
 def test_a_run_without_the_optional_files_verifies_and_loads_without_them(run_dir):
@@ -309,7 +309,7 @@ def test_a_run_without_the_optional_files_verifies_and_loads_without_them(run_di
     write_manifest(run_dir)
     assert verify_run(run_dir).ok
     run = load_run(run_dir)
-    assert run.ease is None and run.blend_model is None
+    assert run.ease is None and run.blend is None
 
 
 @pytest.mark.parametrize(
