@@ -287,10 +287,10 @@ class _Checker:
         """(LearnedBlend, metadata) of the learned blend when the run has one.
 
         The model is LightGBM's own text format, parsed by LightGBM (no pickle); its features
-        must be the ones this code computes, in the same order, or its trees would read the wrong
-        columns.
+        must be ones this code computes (a run fitted before a feature was added reads the ones it
+        names), or its trees would read the wrong columns.
         """
-        from reco_core.ranking.blend_model import FEATURE_NAMES, LearnedBlend  # lightgbm: only here
+        from reco_core.ranking.blend_model import LearnedBlend  # lightgbm: only here
 
         listed = [name for name in (L.BLEND_MODEL, L.BLEND_META) if name in self.manifest.files]
         if not listed:
@@ -305,18 +305,16 @@ class _Checker:
         if meta.get("format") != L.BLEND_FORMAT:
             self.fail(L.BLEND_META, f"format {meta.get('format')!r}, expected {L.BLEND_FORMAT!r}")
             return None
-        if meta.get("features") != list(FEATURE_NAMES):
-            self.fail(L.BLEND_META, f"features {meta.get('features')!r}, this code computes {list(FEATURE_NAMES)}")
+        features = meta.get("features")
+        if not isinstance(features, list) or not all(isinstance(name, str) for name in features):
+            self.fail(L.BLEND_META, f"features must be a list of names, got {features!r}")
             return None
         if not has_ease:
             self.fail(L.BLEND_META, "the learned blend reads the EASE table, which the run does not have")
             return None
         model = self.read(L.BLEND_MODEL, lambda _: text.decode("utf-8"))
-        blend = self.read(L.BLEND_MODEL, lambda _: LearnedBlend.from_text(model)) if model else None
+        blend = self.read(L.BLEND_MODEL, lambda _: LearnedBlend.from_text(model, features)) if model else None
         if blend is None:
-            return None
-        if blend.booster.num_feature() != len(FEATURE_NAMES):
-            self.fail(L.BLEND_MODEL, f"{blend.booster.num_feature()} features, expected {len(FEATURE_NAMES)}")
             return None
         return blend, meta
 

@@ -54,21 +54,41 @@ def gram_matrix(interactions: sp.csr_matrix) -> np.ndarray:
     return np.asarray((binary.T @ interactions).toarray(), dtype=np.float32)
 
 
-def ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
-    """B = I - P diagMat(1 / diag(P)), P = (gram + lam I)^-1, in float32 (gram is not modified)."""
+def ease_weights(gram: np.ndarray, lam: float, *, overwrite: bool = False) -> np.ndarray:
+    """B = I - P diagMat(1 / diag(P)), P = (gram + lam I)^-1, in float32.
+
+    Memory is the cost at 20k items (1.6 GB per copy): with `overwrite` the factorisation works
+    in `gram` itself (symmetric, so its C order is the F order LAPACK wants) and returns it, else
+    on one copy; the triangle is mirrored block by block rather than through a full temporary.
+    """
     if lam <= 0:
         raise ValueError("lambda must be > 0 (G alone is singular as soon as two items never sell)")
-    a = np.array(gram, dtype=np.float32, order="F")
+    if overwrite and gram.dtype == np.float32 and gram.flags.c_contiguous:
+        a = gram.T  # F-contiguous view of the same (symmetric) matrix
+    else:
+        a = np.array(gram, dtype=np.float32, order="F")
     a[np.diag_indices_from(a)] += np.float32(lam)
     factor, info = lapack.spotrf(a, lower=0, clean=1, overwrite_a=1)
     if info == 0:
         p, info = lapack.spotri(factor, lower=0, overwrite_c=1)
     if info != 0:
         raise RecoError(f"EASE: G + {lam:g} I is not positive definite in float32 (LAPACK info {info})")
-    p += np.triu(p, 1).T  # potri fills the upper triangle; the lower one is zero
-    p /= -np.diag(p).copy()
-    p[np.diag_indices_from(p)] = 0.0
-    return np.ascontiguousarray(p)
+    _mirror_upper(p)
+    b = p.T  # C-contiguous view; P is symmetric, so it is P itself
+    b /= -np.diag(b).copy()
+    b[np.diag_indices_from(b)] = 0.0
+    return b
+
+
+def _mirror_upper(p: np.ndarray, block: int = 1024) -> None:
+    """Copy the upper triangle of the square `p` onto its lower one (potri fills only the upper),
+    a block of rows at a time."""
+    for start in range(0, p.shape[0], block):
+        stop = min(start + block, p.shape[0])
+        p[start:stop, :start] = p[:start, start:stop].T
+        diagonal = p[start:stop, start:stop]
+        lower = np.tril_indices(stop - start, -1)
+        diagonal[lower] = diagonal.T[lower]
 
 
 class Ease(ScoringRecommender):
@@ -184,7 +204,7 @@ def fit_ease(
     else:  # too few baskets to tune: the middle of the grid
         report.lam = float(sorted(lambdas)[len(lambdas) // 2])
     if weights is None:
-        weights = ease_weights(gram, report.lam)
+        weights = ease_weights(gram, report.lam, overwrite=True)  # gram is not needed after
     report.seconds = time.perf_counter() - start
     return Ease(index, items, weights, report)
 

@@ -69,6 +69,13 @@ def shortlist(x: np.ndarray, size: int) -> np.ndarray:
     return np.sort(np.argpartition(-prior, size - 1)[:size])
 
 
+def reciprocal_ranks(values: np.ndarray) -> np.ndarray:
+    """1 / (1 + rank) of each value among `values`, best (largest) first, ties sharing the better
+    rank; 0 where the value is 0 (no signal)."""
+    rank = len(values) - np.searchsorted(np.sort(values), values, side="right")  # how many are larger
+    return np.where(values > 0, 1.0 / (1.0 + rank), 0.0)
+
+
 def shortlist_features(
     index: RankerIndex, pool: CandidatePool, centroid: np.ndarray | None, mix: ProfessionMix, size: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +100,11 @@ def shortlist_features(
     x[:, _COLUMN["links"]] = pool.links
     x[:, _COLUMN["link_share"]] = pool.links / max(pool.n_basket, 1)
     x[:, _COLUMN["basket_size"]] = pool.n_basket
+    x[:, _COLUMN["mix_top"]] = mix.weights.max(initial=0.0)
     slots = shortlist(x, size)
     x = x[slots]
+    for name in ("pair", "pair_any", "ease", "popp"):
+        x[:, _COLUMN[f"{name}_rr"]] = reciprocal_ranks(x[:, _COLUMN[name]])
     if centroid is not None:
         x[:, _COLUMN["emb"]] = np.take(index.emb, pool.items[slots], axis=0) @ centroid.astype(np.float32)
     return slots, x

@@ -102,7 +102,7 @@ def score_popularity(index: RankerIndex, pool: CandidatePool, profession: int | 
     "popp"), or the global one ("popg") when there is no profession. Unweighted on purpose: it is
     the only signal, and W_POPG is usually 0."""
     signal, column = (Signal.POPG, index.popg_column) if profession is None else (Signal.POPP, profession)
-    return Scores.of({signal: np.take(index.item_stats[:, column], pool.items)}, len(pool.items))
+    return Scores.of({signal: index.item_stats[pool.items, column]}, len(pool.items))
 
 
 def score_learned(
@@ -127,7 +127,8 @@ def score_learned(
     if bonus and len(relevance):
         top = np.partition(relevance, -min(MMR_SHORTLIST, len(relevance)))[-MMR_SHORTLIST:]
         spread = float(top.max() - top.min())
-        own_brand = np.take(index.item_stats[:, index.pl_column], pool.items)
+        # indexed in 2-D: np.take of the column view would copy the whole catalogue's column
+        own_brand = index.item_stats[pool.items, index.pl_column]
         parts[Signal.PL_BASE] = params.W_PL_BASE * spread * own_brand
         parts[Signal.PL_BASKET] = params.W_PL_PER_BASK_PL * basket_pl_share * spread * own_brand
     total = relevance + sum(parts.values(), np.zeros(len(relevance)))

@@ -11,9 +11,10 @@ basket size (ranking/learned.py). The blend is therefore fitted on the run's own
 2. An in-memory RankerIndex on those statistics (and the run's embeddings: LightFM never saw the
    held-out orders either) scores baskets exactly as serving does: samples are drawn from the
    held-out orders with the evaluation's protocol (m items given, the rest expected; m = 1 to
-   MAX_M), the profession being the order's for three samples in four and detected for the
-   others, as the API receives both; each sample's pool and features are built by
-   ranker.basket_pool and learned.shortlist_features, the functions serving calls.
+   MAX_M), the profession being the order's for half the samples and detected for the others,
+   as the API receives both (the `mix_top` feature tells the model which it is); each sample's
+   pool and features are built by ranker.basket_pool and learned.shortlist_features, the
+   functions serving calls.
 3. LightGBM lambdarank learns to put the expected items first, early-stopped on NDCG@10 of a
    quarter of the samples; on that quarter, blend.json records Hit@10 and MRR@10 of the learned
    blend and of each signal alone, overall and per basket size, so every run says whether its
@@ -54,12 +55,13 @@ log = logs.get_logger("train")
 
 MAX_M = 5  # basket sizes the blend learns from: 1..MAX_M given items
 K = 10  # the metrics' cut-off, as in the evaluation and the gate
-GIVEN_PROFESSION_SHARE = 0.75
+GIVEN_PROFESSION_SHARE = 0.5
 VALID_SHARE = 0.25  # of the samples: early stopping and the validation report
 MAX_TREES = 150  # each tree costs serving time: a few microseconds per candidate
 EARLY_STOP = 20
 # Single signals the report compares the learned blend with (feature columns ranked alone).
 SINGLE_SIGNALS = ("pair", "pair_any", "ease", "popp", "popg")
+_ROWS_PER_BLOCK = 1024  # of the EASE weights, when their top-k are taken
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,13 @@ def fit_index(
     train_pop, pop_by_prof, top_popp = popularity.popularity_arrays(
         weighted, fit.prof, n_prof, cfg.topk_per_prof
     )
-    counts = pairs.counts_from_baskets(fit.x, fit.prof, fit.weight, n_prof)
-    orders = profession_item_counts(fit.x, fit.prof, fit.weight, n_prof)
-    fwd, rev, _, _ = pairs.indexes_for(cfg, counts, professions, orders, item_ids)
+    fwd, rev = pairs.indexes_for(
+        cfg,
+        pairs.counts_from_baskets(fit.x, fit.prof, fit.weight, n_prof),  # freed before EASE's dense fit
+        professions,
+        profession_item_counts(fit.x, fit.prof, fit.weight, n_prof),
+        item_ids,
+    )[:2]
     run = RunArtifacts(
         run_id="blend-fit",
         run_dir=Path("."),
@@ -115,21 +121,31 @@ def fit_index(
 
 
 def ease_table(items: np.ndarray, weights: np.ndarray, n_items: int, topk: int) -> CsrPairs:
-    """The `topk` largest positive B[a, b] of each row a, best first, on the run's item index."""
+    """The `topk` largest positive B[a, b] of each row a, best first, on the run's item index.
+
+    A block of rows at a time: argpartition of all 20k x 20k weights at once would hold 3.2 GB
+    of int64 positions.
+    """
     n = len(items)
     k = min(topk, max(n - 1, 0))
     if k == 0:
         return CsrPairs(np.zeros(n_items + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
-    top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(weights, top, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
-    keep = values > 0
+    columns, scores, kept = [], [], np.zeros(n, np.int64)
+    for start in range(0, n, _ROWS_PER_BLOCK):
+        rows = weights[start : start + _ROWS_PER_BLOCK]
+        top = np.argpartition(-rows, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(rows, top, axis=1)
+        order = np.argsort(-values, axis=1, kind="stable")
+        top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+        keep = values > 0
+        kept[start : start + len(rows)] = keep.sum(axis=1)
+        columns.append(items[top[keep]].astype(np.int32))
+        scores.append(values[keep].astype(np.float32))
     lengths = np.zeros(n_items, np.int64)
-    lengths[items] = keep.sum(axis=1)
+    lengths[items] = kept
     indptr = np.zeros(n_items + 1, np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    return CsrPairs(indptr, items[top[keep]].astype(np.int32), values[keep].astype(np.float32))
+    return CsrPairs(indptr, np.concatenate(columns), np.concatenate(scores))
 
 
 def fit_blend(

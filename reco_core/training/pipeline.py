@@ -71,6 +71,9 @@ def train(cfg: TrainConfig) -> Path:
     watch.lap("read_inputs", baskets=len(ventes), products=len(details))
 
     baskets = baskets_from_frame(ventes)
+    # At 300k products the inputs' Python objects take gigabytes; each large intermediate is
+    # dropped as soon as it is used, so that the EASE fit's dense matrices do not come on top.
+    del ventes
     professions = baskets.professions
     item_ids, sales = select_items(
         baskets,
@@ -123,6 +126,7 @@ def train(cfg: TrainConfig) -> Path:
         seed=cfg.seed,
     )
     watch.lap("lightfm", epochs=len(fit.history), best_epoch=fit.best_epoch)
+    del x_train, weights
 
     emb = normalised_item_embeddings(fit.model, ifeat)
     all_weighted = sp.diags(weight.astype(np.float32)) @ x
@@ -132,15 +136,16 @@ def train(cfg: TrainConfig) -> Path:
     item_to_gamme, item_is_pl = popularity.item_attributes(item_ids, details)
     watch.lap("precompute")
 
+    source = "baskets" if pair_table is None else "df_couple_produit"
     if pair_table is not None:
         counts = pairs.counts_from_table(pair_table, item_ids, professions)
     else:
         counts = pairs.counts_from_baskets(x, prof, weight, n_prof)
+    pair_table = None
     orders_by_prof = profession_item_counts(x, prof, weight, n_prof)
     fwd, rev, raw, kept = pairs.indexes_for(cfg, counts, professions, orders_by_prof, item_ids)
-    watch.lap(
-        "pairs", source="df_couple_produit" if pair_table is not None else "baskets", kept=sum(kept.values())
-    )
+    del counts, orders_by_prof
+    watch.lap("pairs", source=source, kept=sum(kept.values()))
 
     try:
         learned = _learned_relevance(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import pickle
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from helpers.random_blend import random_blend
 from helpers.tiny_run import replace_array, replace_file, replace_pickle
 
 from reco_core.artifacts import layout as L
@@ -20,6 +22,7 @@ from reco_core.artifacts.manifest import write_manifest
 from reco_core.artifacts.store import promote
 from reco_core.artifacts.verify import verify_run
 from reco_core.errors import ArtifactError
+from reco_core.ranking.blend_model import FEATURE_NAMES
 from reco_core.training.run_writer import save_pair_index
 
 
@@ -331,6 +334,24 @@ def test_a_blend_computed_on_other_features_is_refused(run_dir, root):
     meta = (run_dir / L.BLEND_META).read_text().replace('"pair_rel"', '"pair_max"')
     replace_file(run_dir, L.BLEND_META, meta.encode())
     _assert_refused(run_dir, root, "this code computes")
+
+
+def test_a_blend_fitted_on_fewer_features_is_served_on_its_own_columns(run_dir):
+    """A run trained before a feature was added stays servable after the upgrade."""
+    older = FEATURE_NAMES[:13]
+    model, meta = random_blend(names=older)
+    replace_file(run_dir, L.BLEND_MODEL, model.encode())
+    replace_file(run_dir, L.BLEND_META, json.dumps(meta).encode())
+    blend = load_run(run_dir).blend
+    x = np.random.default_rng(3).random((6, len(FEATURE_NAMES))).astype(np.float32)
+    assert blend.score(x) == pytest.approx(blend.booster.predict(x[:, :13], raw_score=True))
+
+
+def test_a_blend_whose_model_reads_another_number_of_features_is_refused(run_dir, root):
+    meta = json.loads((run_dir / L.BLEND_META).read_text())
+    meta["features"] = meta["features"][:-1]
+    replace_file(run_dir, L.BLEND_META, json.dumps(meta).encode())
+    _assert_refused(run_dir, root, "its metadata names")
 
 
 def test_a_blend_model_that_lightgbm_cannot_parse_is_refused(run_dir, root):

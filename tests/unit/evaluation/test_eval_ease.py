@@ -39,6 +39,18 @@ def test_closed_form_matches_numpy(lam):
     assert np.abs(gradient[off]).max() < 1e-4
 
 
+def test_in_place_fit_of_a_matrix_larger_than_a_mirror_block_matches_numpy():
+    """overwrite=True (the final fit at 20k items) factorises the gram itself; more than 1,024
+    items exercise the block-wise mirroring of the triangle."""
+    x = (np.random.default_rng(0).random((3000, 1100)) < 0.01).astype(np.float64)
+    gram = (x.T @ x).astype(np.float32)
+    copy = ease_weights(gram, 5.0)
+    in_place = ease_weights(gram, 5.0, overwrite=True)
+    assert np.shares_memory(in_place, gram) and in_place.flags.c_contiguous
+    assert in_place == pytest.approx(copy, abs=1e-6)
+    assert in_place == pytest.approx(_reference(x, 5.0), abs=1e-4)
+
+
 def test_gram_counts_each_order_as_many_times_as_its_weight():
     weighted = sp.csr_matrix(X[:2] * np.array([[3.0], [1.0]]), dtype=np.float32)
     repeated = np.vstack([X[0], X[0], X[0], X[1]])

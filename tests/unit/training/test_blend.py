@@ -8,7 +8,7 @@ import pytest
 
 from reco_core.evaluation import load_profile
 from reco_core.ranking.blend_model import ABLATED, FEATURE_NAMES, FEATURES, LearnedBlend
-from reco_core.ranking.learned import SHORTLIST, TRAINING_POOL, shortlist
+from reco_core.ranking.learned import SHORTLIST, TRAINING_POOL, reciprocal_ranks, shortlist
 from reco_core.ranking.signals import Signal
 from reco_core.training.blend import ease_table
 
@@ -29,6 +29,18 @@ def test_ease_table_keeps_the_topk_positive_entries_of_each_row_best_first_on_th
     assert table.row(3)[0].tolist() == [4, 1] and table.row(3)[1].tolist() == pytest.approx([0.9, 0.1])
     assert table.indices.dtype == np.int32 and table.scores.dtype == np.float32
     assert ease_table(items, weights, n_items=6, topk=1).row(3)[0].tolist() == [4]
+
+
+def test_ease_table_of_more_rows_than_a_block_is_each_row_sorted_alone():
+    rng = np.random.default_rng(4)
+    items = np.sort(rng.choice(3000, size=1500, replace=False))
+    weights = rng.normal(size=(1500, 1500)).astype(np.float32)
+    table = ease_table(items, weights, n_items=3000, topk=7)
+    for row in (0, 1023, 1024, 1499):
+        best = np.argsort(-weights[row], kind="stable")[:7]
+        best = best[weights[row, best] > 0]
+        got, scores = table.row(items[row])
+        assert got.tolist() == items[best].tolist() and scores.tolist() == weights[row, best].tolist()
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +86,12 @@ def test_shortlist_keeps_the_strongest_by_the_prior_in_pool_order():
     x[strong, FEATURE_NAMES.index("pair_rel")] = 1.0
     assert shortlist(x, SHORTLIST).tolist() == strong.tolist()
     assert shortlist(x[:10], SHORTLIST).tolist() == list(range(10))
+
+
+def test_reciprocal_ranks_put_the_best_first_share_ties_and_give_nothing_without_signal():
+    values = np.array([0.5, 0.0, 0.9, 0.5, 0.1], dtype=np.float32)
+    assert reciprocal_ranks(values).tolist() == [1 / 2, 0.0, 1.0, 1 / 2, 1 / 4]
+    assert reciprocal_ranks(np.zeros(0, np.float32)).tolist() == []
 
 
 def test_training_pool_has_no_policy_and_reads_the_ease_table():
