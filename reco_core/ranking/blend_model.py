@@ -35,9 +35,10 @@ FEATURES: tuple[tuple[str, Signal], ...] = (
     ("links", Signal.COVERAGE),
     ("link_share", Signal.COVERAGE),
     ("basket_size", Signal.BASE),
-    # The weight of the mix's first profession: 1 when the request names it, lower when it is
-    # detected from an ambiguous basket (0: no mix), where the profession's own pairs say less.
-    ("mix_top", Signal.BASE),
+    # 1 when the request names the profession, 0 when it is detected from the basket: a detected
+    # profession is often wrong even when the detection is confident, so its own pairs and
+    # popularity deserve less trust than the ANY ones.
+    ("profession_named", Signal.BASE),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in FEATURES)
 # The feature columns of each signal that an explanation sets to 0 (ablation); the basket size and

@@ -77,7 +77,13 @@ def reciprocal_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def shortlist_features(
-    index: RankerIndex, pool: CandidatePool, centroid: np.ndarray | None, mix: ProfessionMix, size: int
+    index: RankerIndex,
+    pool: CandidatePool,
+    centroid: np.ndarray | None,
+    mix: ProfessionMix,
+    size: int,
+    *,
+    named: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(slots of the shortlist, float32 [len(slots), len(FEATURES)] their features): for training
     and serving alike.
@@ -100,7 +106,7 @@ def shortlist_features(
     x[:, _COLUMN["links"]] = pool.links
     x[:, _COLUMN["link_share"]] = pool.links / max(pool.n_basket, 1)
     x[:, _COLUMN["basket_size"]] = pool.n_basket
-    x[:, _COLUMN["mix_top"]] = mix.weights.max(initial=0.0)
+    x[:, _COLUMN["profession_named"]] = named
     slots = shortlist(x, size)
     x = x[slots]
     for name in ("pair", "pair_any", "ease", "popp"):

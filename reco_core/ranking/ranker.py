@@ -130,7 +130,9 @@ def basket_pool(
     if not learned:
         return mix, centroid, build_pool(index, basket, mix, p, shortlist_size(k)), None
     pool = build_pool(index, basket, mix, pool_params(p), shortlist_size(k))
-    slots, features = shortlist_features(index, pool, centroid, mix, max(SHORTLIST, 3 * k))
+    slots, features = shortlist_features(
+        index, pool, centroid, mix, max(SHORTLIST, 3 * k), named=row is not None
+    )
     return mix, centroid, pool.subset(slots), features
 
 

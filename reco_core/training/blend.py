@@ -12,7 +12,7 @@ basket size (ranking/learned.py). The blend is therefore fitted on the run's own
    held-out orders either) scores baskets exactly as serving does: samples are drawn from the
    held-out orders with the evaluation's protocol (m items given, the rest expected; m = 1 to
    MAX_M), the profession being the order's for half the samples and detected for the others,
-   as the API receives both (the `mix_top` feature tells the model which it is); each sample's
+   as the API receives both (the `profession_named` feature tells the model which); each sample's
    pool and features are built by ranker.basket_pool and learned.shortlist_features, the
    functions serving calls.
 3. LightGBM lambdarank learns to put the expected items first, early-stopped on NDCG@10 of a
