@@ -20,6 +20,7 @@ from reco_core.settings import JobSettings
 COMMAND_MODULES: tuple[str, ...] = (
     "demo_warehouse",
     "data",
+    "catalog",
     "import_baskets",
     "train",
     "precompute",

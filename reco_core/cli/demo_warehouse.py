@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     write_kits(demo.kits, args.kits_out)
     print(
         f"{mask(url)}: {counts['products']:,} products, {counts['customers']:,} customers, "
-        f"{counts['orders']:,} orders, {counts['order_lines']:,} lines; "
+        f"{counts['orders']:,} orders, {counts['order_lines']:,} lines, {counts['agences']} branches "
+        f"({counts['stock']:,} stock rows); "
         f"{len(demo.kits)} planted kits -> {args.kits_out}"
     )
     return 0
