@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo_warehouse",
     "data",
     "catalog",
+    "rules",
     "import_baskets",
     "train",
     "precompute",
