@@ -160,6 +160,15 @@ def parse_rules(text: str, name: str = "rules") -> RulesFile:
         raise RulesFileError("; ".join(problems)) from None
 
 
+class _TextDates(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic parses them and says which field is wrong
+    (PyYAML would raise a bare ValueError for 2026-02-30)."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _RULE_REF = re.compile(r"of rules\[(\d+)\]")
 _ACTION_TAGS = {"block", "pin", "boost", "bury", "BlockRule", "PinRule", "ShiftRule"}
 
@@ -186,7 +195,7 @@ def _load(text: str, name: str) -> tuple[Any, dict[tuple, int]]:
             ) from None
     else:
         try:
-            doc = yaml.safe_load(text)
+            doc = yaml.load(text, Loader=_TextDates)  # a SafeLoader
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
