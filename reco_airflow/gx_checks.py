@@ -215,3 +215,88 @@ def record_validated(data_dir: Path, report: DataCheckReport, dag_run_id: str) -
         "rows": report.rows,
     }
     atomic_write_text(data_dir / STATE_FILE, json.dumps(state, indent=2) + "\n")
+
+
+# --- the catalogue state (reco_catalog_refresh) ------------------------------------------------
+CATALOG_DATASETS = ("catalog_products", "catalog_branches")
+
+
+def catalog_frames(state_dir: Path) -> dict[str, Any]:
+    """The products and the branches of a catalogue state as frames the suites read: ids,
+    delisted flags, and per branch how many products it can sell."""
+    import numpy as np
+    import pandas as pd
+
+    from reco_core.catalog.state import load_catalog
+
+    state = load_catalog(state_dir)
+    sellable = np.unpackbits(np.asarray(state.bits), axis=1, bitorder="little", count=state.n_products)
+    sellable &= (np.asarray(state.delisted) == 0).astype(np.uint8)[None, :]
+    return {
+        "catalog_products": pd.DataFrame(
+            {"ID_PRODUIT": np.asarray(state.product_ids), "DEREFERENCE": np.asarray(state.delisted, np.int64)}
+        ),
+        "catalog_branches": pd.DataFrame(
+            {
+                "ID_AGENCE": np.asarray(state.branch_ids),
+                "NB_DISPONIBLES": sellable.sum(axis=1).astype(np.int64),
+            }
+        ),
+    }
+
+
+def check_catalog(
+    state_dir: Path,
+    *,
+    previous_dir: Path | None,
+    band: float,
+    max_delisted_share: float,
+    suites: Traversable = SUITES,
+) -> DataCheckReport:
+    """Run the catalogue suites on a new state; the row bands are around `previous_dir` (the
+    state in force), none for a first state."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    frames = catalog_frames(state_dir)
+    previous = None
+    if previous_dir is not None:
+        old = catalog_frames(previous_dir)
+        previous = {
+            "catalog_products": len(old["catalog_products"]),
+            "catalog_branches": len(old["catalog_branches"]),
+        }
+    bands = {
+        name: (
+            (math.floor(previous[name] * (1 - band)), math.ceil(previous[name] * (1 + band)))
+            if previous
+            else (0, None)
+        )
+        for name in CATALOG_DATASETS
+    }
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("reco_catalog")
+    report = DataCheckReport(str(state_dir), {name: len(frames[name]) for name in CATALOG_DATASETS})
+    for name in CATALOG_DATASETS:
+        batch = (
+            source.add_dataframe_asset(name)
+            .add_batch_definition_whole_dataframe("whole")
+            .get_batch(batch_parameters={"dataframe": frames[name]})
+        )
+        (low_p, high_p), (low_b, high_b) = bands["catalog_products"], bands["catalog_branches"]
+        report.band[name] = list(bands[name])
+        parameters = {
+            "min_rows": low_p,
+            "max_rows": high_p,
+            "min_branches": low_b,
+            "max_branches": high_b,
+            "max_delisted_share": max_delisted_share,
+        }
+        result = batch.validate(
+            load_suite(name, suites), expectation_parameters=parameters, result_format="SUMMARY"
+        )
+        report.evaluated += len(result.results)
+        columns = set(frames[name].columns)
+        report.failures += [_failure(name, r, columns, previous) for r in result.results if not r.success]
+    return report

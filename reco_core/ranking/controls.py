@@ -19,14 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from reco_core import columns as C
-from reco_core.catalog.state import CatalogState
 from reco_core.errors import RecoError
 from reco_core.ranking.index import RankerIndex
+
+if TYPE_CHECKING:  # reco_core.ranking is imported when the DAGs are parsed: no pandas there
+    from reco_core.catalog.state import CatalogState
 
 # Why a candidate was left out, in the order the reasons are attributed (first failing wins).
 DELISTED = "delisted"  # delisted, or not listed by the catalogue state at all
