@@ -1,13 +1,14 @@
 """reco_catalog_refresh: the catalogue state (branches, stock, delisted products), hourly.
 
-extract -> validate -> verify -> promote
+extract -> validate -> verify -> promote -> prune
 
 Apart from the model: the API follows `catalog_current` by itself (every RELOAD_CHECK_SECONDS)
 and filters with the new state without retraining. `extract` calls reco_core.catalog.extract
 (what `reco catalog extract` runs: agences.sql, stock.sql, statut_produits.sql) into a new
 `catalog_*` directory of the artifact root; `validate` runs the Great Expectations suites
 `catalog_products` and `catalog_branches` against it (row counts within a band around the state
-in force); `verify` checks its manifest and contents; `promote` swaps `catalog_current`. A state
+in force); `verify` checks its manifest and contents; `promote` swaps `catalog_current`; `prune`
+deletes the oldest states beyond `keep_states` (never the current or previous one). A state
 that fails a check is never promoted: the previous one stays in force. A warehouse without
 these tables skips the run (green, nothing filtered by the API, which says so). See
 docs/airflow.md.
@@ -41,6 +42,12 @@ log = logging.getLogger(__name__)
             minimum=0,
             maximum=1,
             description="allowed relative change of the products and branches counts vs the state in force",
+        ),
+        "keep_states": Param(
+            48,
+            type="integer",
+            minimum=2,
+            description="catalogue states kept on disk (two days of hourly runs)",
         ),
         "max_delisted_share": Param(
             0.5,
@@ -122,8 +129,18 @@ def reco_catalog_refresh() -> None:
         )
         log.info("catalog_current: %s", entry.to_run if entry else "unchanged")
 
+    @task
+    def prune(params: dict[str, Any]) -> None:
+        """Delete the oldest catalogue states beyond keep_states (never the current or previous one)."""
+        from reco_airflow import config
+        from reco_core.artifacts.store import cleanup
+        from reco_core.catalog.layout import CATALOG
+
+        result = cleanup(config.artifact_root(), params["keep_states"], kind=CATALOG)
+        log.info("deleted %d catalogue states, kept %d", len(result.removed_runs), len(result.kept))
+
     state = extract()
-    validate(state) >> verify(state) >> promote(state)
+    validate(state) >> verify(state) >> promote(state) >> prune()
 
 
 reco_catalog_refresh()

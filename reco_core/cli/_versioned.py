@@ -1,5 +1,5 @@
 """Sub-commands shared by the directory kinds promoted like runs (catalogue states, rules):
-verify, promote, rollback. One implementation over reco_core.artifacts.store with the kind, so
+verify, promote, rollback, cleanup. One implementation over reco_core.artifacts.store with the kind, so
 `reco catalog promote` behaves exactly like `reco promote` (refused unless verified, atomic
 swap of the kind's link, logged in the kind's promotion log)."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reco_core.artifacts.layout import Kind
-from reco_core.artifacts.store import promote, resolve_run, rollback, verify_dir
+from reco_core.artifacts.store import cleanup, promote, resolve_run, rollback, verify_dir
 from reco_core.cli._artifacts import add_artifact_root, add_promotion_log_args, artifact_root
 from reco_core.errors import ArtifactError
 
@@ -38,6 +38,13 @@ def add_store_commands(sub: argparse._SubParsersAction, kind: Kind, command: str
     add_artifact_root(r)
     add_promotion_log_args(r)
     r.set_defaults(func=_with(kind, command, _rollback))
+    c = sub.add_parser(
+        "cleanup", help=f"delete the oldest {kind.prefix}* directories (never the current or previous one)"
+    )
+    c.add_argument("--keep", type=int, required=True, help="how many of the newest to keep")
+    c.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    add_artifact_root(c)
+    c.set_defaults(func=_with(kind, command, _cleanup))
 
 
 def _with(kind: Kind, command: str, fn: Callable[..., int]) -> Callable[[argparse.Namespace], int]:
@@ -71,4 +78,12 @@ def _rollback(args: argparse.Namespace, kind: Kind, command: str) -> int:
         print(f"{args.to} is already the current {kind.noun}; nothing to do")
     else:
         print(f"rolled back to {entry.to_run} (from {entry.from_run or 'none'})")
+    return 0
+
+
+def _cleanup(args: argparse.Namespace, kind: Kind, command: str) -> int:
+    result = cleanup(artifact_root(args), args.keep, dry_run=args.dry_run, kind=kind)
+    verb = "would delete" if result.dry_run else "deleted"
+    names = ", ".join(p.name for p in result.removed_runs) or "nothing"
+    print(f"{verb}: {names}; kept {len(result.kept)} {kind.prefix}* directories")
     return 0

@@ -20,7 +20,7 @@ from reco_core.catalog.state import verify_catalog
 
 pytestmark = pytest.mark.slow
 DAG = "reco_catalog_refresh"
-TASKS = {"extract", "validate", "verify", "promote"}
+TASKS = {"extract", "validate", "verify", "promote", "prune"}
 
 
 def test_refresh_promotes_checked_states_and_refuses_a_bad_one(tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_refresh_promotes_checked_states_and_refuses_a_bad_one(tmp_path: Path) -
         root = Path(env["RECO_ARTIFACT_ROOT"])
         root.mkdir(parents=True, exist_ok=True)
 
-        first = dags_test(env, DAG, {}, tmp_path)
+        first = dags_test(env, DAG, {"keep_states": 2}, tmp_path)
         assert first.returncode == 0, first.tail()
         assert first.states == dict.fromkeys(TASKS, "success")
         promoted = current_run(root, CATALOG)
@@ -57,6 +57,7 @@ def test_refresh_promotes_checked_states_and_refuses_a_bad_one(tmp_path: Path) -
         assert second.states["validate"] == "failed" and second.states["promote"] in ("upstream_failed", None)
         assert current_run(root, CATALOG) == promoted
         assert len(list_runs(root, CATALOG)) == 2  # written, checked, never promoted
+        assert second.states["prune"] in ("upstream_failed", None)
         (message,) = inbox.messages
         assert str(message["Subject"]).startswith(f"[reco-materiaux] {DAG}.validate failed: ")
         body = Inbox.body(message)
@@ -72,3 +73,10 @@ def test_refresh_promotes_checked_states_and_refuses_a_bad_one(tmp_path: Path) -
         assert third.states == dict.fromkeys(TASKS, "skipped")
         assert current_run(root, CATALOG) == promoted
         assert "stock.sql: the warehouse has no such table" in third.log.read_text(errors="replace")
+
+        # two more good runs with keep_states=2: the rejected state and the oldest are pruned
+        for _ in range(2):
+            again = dags_test(env, DAG, {"keep_states": 2}, tmp_path)
+            assert again.returncode == 0 and again.states == dict.fromkeys(TASKS, "success"), again.tail()
+        kept = list_runs(root, CATALOG)
+        assert len(kept) == 2 and current_run(root, CATALOG) == kept[-1] and promoted not in kept

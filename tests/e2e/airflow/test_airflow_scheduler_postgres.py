@@ -157,7 +157,7 @@ def test_triggered_run_succeeds_under_the_scheduler(airflow, tmp_path):
     assert wait_for(catalog_finished, 300, f"run {catalog_run}") == "success"
     tasks = client.get(f"/dags/reco_catalog_refresh/dagRuns/{catalog_run}/taskInstances").json()
     assert {t["task_id"]: t["state"] for t in tasks["task_instances"]} == dict.fromkeys(
-        ("extract", "validate", "verify", "promote"), "success"
+        ("extract", "validate", "verify", "promote", "prune"), "success"
     )
     state = current_run(env["RECO_ARTIFACT_ROOT"], CATALOG)
     assert state is not None and state.name.endswith("_airflow")

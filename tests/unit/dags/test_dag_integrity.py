@@ -155,7 +155,7 @@ def test_the_gate_links_its_html_report(parsed):
     }
 
 
-def test_catalog_refresh_is_hourly_extract_validate_verify_promote(parsed):
+def test_catalog_refresh_is_hourly_extract_validate_verify_promote_prune(parsed):
     dag = parsed["dags"]["reco_catalog_refresh"]
     tasks = dag["tasks"]
     assert dag["schedule"] == "@hourly" and dag["catchup"] is False and dag["max_active_runs"] == 1
@@ -163,7 +163,9 @@ def test_catalog_refresh_is_hourly_extract_validate_verify_promote(parsed):
         "extract": {"validate", "verify", "promote"},
         "validate": {"verify"},
         "verify": {"promote"},
-        "promote": set(),
+        "promote": {"prune"},
+        "prune": set(),
     }
     assert tasks["extract"]["retries"] == 2
     assert dag["params"]["row_count_band"] == 0.2 and dag["params"]["max_delisted_share"] == 0.5
+    assert dag["params"]["keep_states"] == 48
