@@ -57,7 +57,8 @@ class Snapshot:
 
     def with_state(self, catalog: CatalogState | None, rules: RulesVersion | None) -> Snapshot:
         """This snapshot with another catalogue state and rules: the run and profile unchanged."""
-        controls = ControlIndex.build(self.index, catalog)
+        same_run = self.controls is not None and self.controls.index is self.index
+        controls = ControlIndex.build(self.index, catalog, self.controls.item_univers if same_run else None)
         engine = None if rules is None else RulesEngine.build(rules, controls)
         return replace(self, controls=controls, rules=engine)
 

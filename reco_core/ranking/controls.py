@@ -96,14 +96,21 @@ class ControlIndex:
     item_brand: np.ndarray | None  # int32 [n_items]: brand index in the state, -1 = none
 
     @classmethod
-    def build(cls, index: RankerIndex, catalog: CatalogState | None) -> ControlIndex:
-        meta = index.run.product_meta
-        univers = np.fromiter(
-            (_int_or(meta.get(pid, {}).get(C.ID_UNIVERS), -1) for pid in index.run.item_ids.tolist()),
-            dtype=np.int64,
-            count=index.n_items,
-        )
-        univers.setflags(write=False)
+    def build(
+        cls, index: RankerIndex, catalog: CatalogState | None, item_univers: np.ndarray | None = None
+    ) -> ControlIndex:
+        """`item_univers`: the run's univers array when already built (a new catalogue state on the
+        same run: the API swaps states hourly, and reading product_meta for 300k items holds the
+        GIL for a few hundred milliseconds)."""
+        univers = item_univers
+        if univers is None:
+            meta = index.run.product_meta
+            univers = np.fromiter(
+                (_int_or(meta.get(pid, {}).get(C.ID_UNIVERS), -1) for pid in index.run.item_ids.tolist()),
+                dtype=np.int64,
+                count=index.n_items,
+            )
+            univers.setflags(write=False)
         if catalog is None:
             return cls(index, None, univers, None, None, None)
         pos = catalog.positions(index.run.item_ids)
