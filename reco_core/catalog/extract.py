@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -72,7 +72,9 @@ class CatalogExtraction:
     seconds: float
 
 
-def _read(conn: sa.Connection, name: str, sql_dir: Path | None, chunk_rows: int) -> pd.DataFrame:
+def _frames(conn: sa.Connection, name: str, sql_dir: Path | None, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The rows of query `name` as DataFrames, one per fetched chunk. The query runs (and a
+    missing table is told apart) when this is called, not when the first chunk is taken."""
     if sql_dir is not None and not (Path(sql_dir) / name).is_file():
         raise RecoError(
             f"{Path(sql_dir) / name}: SQL file not found (--sql-dir must hold {', '.join(CATALOG_QUERIES)})"
@@ -88,21 +90,25 @@ def _read(conn: sa.Connection, name: str, sql_dir: Path | None, chunk_rows: int)
                 "nothing is filtered by availability (see the query's header to map yours)"
             ) from None
         raise
-    parts: list[pa.Table] = []
-    for rows in chunks:
-        cols = list(zip(*rows, strict=True))
-        parts.append(
-            pa.table(
-                {
-                    name: Q.arrow_column(cols[i], types[name], query, name)
-                    for i, name in enumerate(names)
-                    if name in types
-                }
-            )
-        )
     present = [n for n in names if n in types]
-    table = pa.concat_tables(parts) if parts else pa.schema([(n, types[n]) for n in present]).empty_table()
-    return table.to_pandas()
+
+    def frames() -> Iterator[pd.DataFrame]:
+        empty = True
+        for rows in chunks:
+            cols = list(zip(*rows, strict=True))
+            arrays = {
+                n: Q.arrow_column(cols[i], types[n], query, n) for i, n in enumerate(names) if n in types
+            }
+            empty = False
+            yield pa.table(arrays).to_pandas()
+        if empty:
+            yield pa.schema([(n, types[n]) for n in present]).empty_table().to_pandas()
+
+    return frames()
+
+
+def _read(conn: sa.Connection, name: str, sql_dir: Path | None, chunk_rows: int) -> pd.DataFrame:
+    return pd.concat(list(_frames(conn, name, sql_dir, chunk_rows)), ignore_index=True)
 
 
 def extract_catalog(
@@ -119,12 +125,12 @@ def extract_catalog(
     engine = open_warehouse(url)
     try:
         with engine.connect() as conn:
-            frames: dict[str, Any] = {
-                name: _read(conn, name, sql_dir, chunk_rows) for name in CATALOG_QUERIES
-            }
+            branches = _read(conn, AGENCES_SQL, sql_dir, chunk_rows)
+            status = _read(conn, STATUT_SQL, sql_dir, chunk_rows)
+            # stock streams: tens of millions of rows at 200 branches x 300k products
+            arrays, meta = S.build_arrays(status, branches, _frames(conn, STOCK_SQL, sql_dir, chunk_rows))
     finally:
         engine.dispose()
-    arrays, meta = S.build_arrays(frames[STATUT_SQL], frames[AGENCES_SQL], frames[STOCK_SQL])
     meta["source"] = {"warehouse": mask(url), "sql_dir": str(sql_dir) if sql_dir else None}
     state_dir = S.write_catalog(artifact_root, arrays, meta, tag=tag)
     seconds = round(time.perf_counter() - start, 3)

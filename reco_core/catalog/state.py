@@ -9,6 +9,7 @@ catalog.json). Only a state that verifies is loaded, promoted or rolled back to.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,21 +82,21 @@ class CatalogState:
 
 # --- building --------------------------------------------------------------------------------
 def build_arrays(
-    status: pd.DataFrame, branches: pd.DataFrame, stock: pd.DataFrame
+    status: pd.DataFrame, branches: pd.DataFrame, stock: pd.DataFrame | Iterable[pd.DataFrame]
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The arrays and catalog.json of a state, from the three queries' frames.
 
-    Stock rows naming a branch or a product the other queries do not list are dropped and
-    counted (a stock table often keeps rows of closed depots or purged references).
+    `stock` may come in chunks (the extraction streams it: 200 branches x 300k products can be
+    tens of millions of rows, never held at once; what is held is two bool matrices of
+    branches x products, 60 MB each at that size). Stock rows naming a branch or a product the
+    other queries do not list are dropped and counted (a stock table often keeps rows of closed
+    depots or purged references).
     """
     for frame, name, required in (
         (status, "statut_produits.sql", (ID_PRODUIT, DEREFERENCE)),
         (branches, "agences.sql", (ID_AGENCE,)),
-        (stock, "stock.sql", (ID_AGENCE, ID_PRODUIT, QTE_STOCK)),
     ):
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            raise DataContractError(f"{name}: the query returns no column {', '.join(missing)}")
+        _require(frame, name, required)
     status = status.sort_values(ID_PRODUIT, kind="stable")
     product_ids = status[ID_PRODUIT].to_numpy(dtype=np.int64)
     _unique(product_ids, "statut_produits.sql", ID_PRODUIT)
@@ -113,28 +114,9 @@ def build_arrays(
     branches = branches.sort_values(ID_AGENCE, kind="stable")
     branch_ids = branches[ID_AGENCE].to_numpy(dtype=np.int64)
     _unique(branch_ids, "agences.sql", ID_AGENCE)
-
-    st_branch = stock[ID_AGENCE].to_numpy(dtype=np.int64)
-    st_product = stock[ID_PRODUIT].to_numpy(dtype=np.int64)
-    qty = pd.to_numeric(stock[QTE_STOCK]).fillna(0).to_numpy(dtype=np.float64)
-    orderable = (
-        stock[COMMANDABLE].fillna(0).to_numpy(dtype=np.int64) != 0
-        if COMMANDABLE in stock.columns
-        else np.zeros(len(stock), dtype=bool)
+    flags, stock_counts = _stock_flags(
+        [stock] if isinstance(stock, pd.DataFrame) else stock, branch_ids, product_ids
     )
-    row = np.searchsorted(branch_ids, st_branch)
-    row_ok = (row < len(branch_ids)) & (branch_ids[np.minimum(row, max(len(branch_ids) - 1, 0))] == st_branch)
-    pos = np.searchsorted(product_ids, st_product)
-    pos_ok = (pos < len(product_ids)) & (
-        product_ids[np.minimum(pos, max(len(product_ids) - 1, 0))] == st_product
-    )
-    keep = row_ok & pos_ok
-    key = row[keep] * (len(product_ids) + 1) + pos[keep]
-    if len(np.unique(key)) < len(key):
-        raise DataContractError("stock.sql: a (branch, product) pair appears more than once")
-    avail = keep & ((qty > 0) | orderable)
-    flags = np.zeros((len(branch_ids), len(product_ids)), dtype=bool)
-    flags[row[avail], pos[avail]] = True
     bits = np.packbits(flags, axis=1, bitorder="little")
 
     customers = (
@@ -156,10 +138,7 @@ def build_arrays(
             "delisted": int(delisted.sum()),
             "branches": len(branch_ids),
             "brands": len(brands),
-            "stock_rows": len(stock),
-            "stock_rows_available": int(avail.sum()),
-            "stock_rows_unknown_branch": int((~row_ok).sum()),
-            "stock_rows_unknown_product": int((row_ok & ~pos_ok).sum()),
+            **stock_counts,
         },
         "branches": [
             {"id": int(b), "label": label, "customers": c, "available": int(n)}
@@ -177,6 +156,54 @@ def build_arrays(
         CL.AVAILABILITY_BITS: bits,
     }
     return arrays, meta
+
+
+def _require(frame: pd.DataFrame, query: str, required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataContractError(f"{query}: the query returns no column {', '.join(missing)}")
+
+
+def _positions(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each value in the sorted `ids`, whether it is there)."""
+    pos = np.searchsorted(ids, values)
+    found = (pos < len(ids)) & (ids[np.minimum(pos, max(len(ids) - 1, 0))] == values) if len(ids) else pos < 0
+    return pos, found
+
+
+def _stock_flags(
+    chunks: Iterable[pd.DataFrame], branch_ids: np.ndarray, product_ids: np.ndarray
+) -> tuple[np.ndarray, dict[str, int]]:
+    """bool [n_branches, n_products]: available (qte_stock > 0 or commandable), from stock.sql's
+    rows chunk by chunk; a (branch, product) pair listed twice is a DataContractError."""
+    seen = np.zeros((len(branch_ids), len(product_ids)), dtype=bool)
+    flags = np.zeros_like(seen)
+    counts = dict.fromkeys(
+        ("stock_rows", "stock_rows_available", "stock_rows_unknown_branch", "stock_rows_unknown_product"), 0
+    )
+    for chunk in chunks:
+        _require(chunk, "stock.sql", (ID_AGENCE, ID_PRODUIT, QTE_STOCK))
+        row, row_ok = _positions(branch_ids, chunk[ID_AGENCE].to_numpy(dtype=np.int64))
+        pos, pos_ok = _positions(product_ids, chunk[ID_PRODUIT].to_numpy(dtype=np.int64))
+        qty = pd.to_numeric(chunk[QTE_STOCK]).fillna(0).to_numpy(dtype=np.float64)
+        orderable = (
+            chunk[COMMANDABLE].fillna(0).to_numpy(dtype=np.int64) != 0
+            if COMMANDABLE in chunk.columns
+            else np.zeros(len(chunk), dtype=bool)
+        )
+        keep = row_ok & pos_ok
+        r, p = row[keep], pos[keep]
+        key = r * (len(product_ids) + 1) + p
+        if len(np.unique(key)) < len(key) or seen[r, p].any():
+            raise DataContractError("stock.sql: a (branch, product) pair appears more than once")
+        seen[r, p] = True
+        available = ((qty > 0) | orderable)[keep]
+        flags[r[available], p[available]] = True
+        counts["stock_rows"] += len(chunk)
+        counts["stock_rows_available"] += int(available.sum())
+        counts["stock_rows_unknown_branch"] += int((~row_ok).sum())
+        counts["stock_rows_unknown_product"] += int((row_ok & ~pos_ok).sum())
+    return flags, counts
 
 
 def _unique(ids: np.ndarray, query: str, column: str) -> None:
