@@ -31,7 +31,7 @@ AIRFLOW_ENV = RECO_VAR='$(abspath $(VAR))' RECO_ARTIFACT_ROOT='$(abspath $(ARTIF
   RECO_SERVE_PORT='$(PORT)' $(if $(filter file,$(origin WAREHOUSE_URL)),, \
   AIRFLOW_CONN_RECO_WAREHOUSE='{"conn_type":"generic","extra":{"sqlalchemy_url":"$(WAREHOUSE_URL)"}}')
 
-.PHONY: help setup test lint data train verify_artifacts eval serve serve-fg stop demo demo-warehouse airflow clean
+.PHONY: help setup test lint data catalog train verify_artifacts eval serve serve-fg stop demo demo-warehouse airflow clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ demo-warehouse: $(STAMP) ## generate the demo BTP warehouse (SQLite under var/ b
 
 data: $(STAMP) ## extract the three Parquet files (+ holdout) from the warehouse into DATA_DIR
 	$(BIN)/reco data --warehouse-url '$(WAREHOUSE_URL)' --dir_data $(DATA_DIR) --holdout-days $(HOLDOUT_DAYS)
+
+catalog: $(STAMP) ## extract the catalogue state (branches, stock, delisted) and promote it (catalog_current)
+	$(BIN)/reco catalog extract --warehouse-url '$(WAREHOUSE_URL)' --artifact-root $(ARTIFACT_ROOT) --promote
 
 train: $(STAMP) ## train LightFM + pairs into a new run under ARTIFACT_ROOT, then verify it (TRAIN_FLAGS= more flags)
 	run=$$($(BIN)/reco train --ventes $(DATA_DIR)/df_ventes_grouped.parquet \
@@ -115,6 +118,7 @@ stop: ## stop what `make serve`, `make serve-fg` (so `make demo`) and `make airf
 demo: $(STAMP) ## the main job: demo warehouse -> DAG reco_training (airflow dags test) -> serve the promoted run on PORT
 	$(MAKE) demo-warehouse
 	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh dags-test reco_training '$(DEMO_CONF)'
+	@$(AIRFLOW_ENV) bash scripts/airflow-local.sh dags-test reco_catalog_refresh '{}'
 	@$(BIN)/python -m reco_airflow.demo '$(ARTIFACT_ROOT)' 'http://$(HOST):$(PORT)'
 	@echo "serving the promoted run on http://$(HOST):$(PORT) (docs: /docs), in the foreground: Ctrl+C or make stop"
 	$(MAKE) serve-fg

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,8 +156,11 @@ def the_run(args: argparse.Namespace) -> Path:
     return run_dir.resolve()
 
 
-def basket_bodies(run_dir: Path, size: int, k: int, seed: int = 0) -> list[str]:
-    """Request bodies with baskets of `size` products drawn by popularity (people buy popular items)."""
+def basket_bodies(
+    run_dir: Path, size: int, k: int, seed: int = 0, agences: Sequence[int] | None = None
+) -> list[str]:
+    """Request bodies with baskets of `size` products drawn by popularity (people buy popular items);
+    each at a random branch of `agences` when given (the request controls)."""
     mapping = load_verified_pickle(run_dir, L.MAPPING, read_manifest(run_dir))
     item_ids = np.empty(len(mapping["item_id_map"]), np.int64)
     item_ids[list(mapping["item_id_map"].values())] = list(mapping["item_id_map"].keys())
@@ -167,7 +170,10 @@ def basket_bodies(run_dir: Path, size: int, k: int, seed: int = 0) -> list[str]:
     for _ in range(N_BODIES):
         picks = np.unique((len(item_ids) * rng.random(4 * size) ** 3).astype(np.int64))[:size]
         basket = by_popularity[picks].tolist()
-        bodies.append(json.dumps({"profession": None, "product_ids": basket, "k": k, "expand": True}))
+        body = {"profession": None, "product_ids": basket, "k": k, "expand": True}
+        if agences:
+            body["agence"] = int(agences[int(rng.integers(len(agences)))])
+        bodies.append(json.dumps(body))
     return bodies
 
 

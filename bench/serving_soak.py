@@ -161,14 +161,33 @@ def soak(
     k: int = 10,
     reload_check_seconds: float = 5.0,
     port: int = 8766,
+    branches: int = 0,
 ) -> SoakResult:
     """Serve the root of `run_dir` with 2 workers, load it with wrk for `seconds` while promoting
-    `run_dir` and an alternate in turn every `promote_every` seconds."""
+    `run_dir` and an alternate in turn every `promote_every` seconds.
+
+    `branches` > 0: two synthetic catalogue states of that many branches are written beside the
+    run, every request asks for a random branch (`agence`), and each promotion also swaps
+    catalog_current to the other state: the controls and the following of catalog_current under
+    load."""
     load.PORT = port  # serving_load's helpers all talk to load.PORT; another port lets both benches run
     wrk = load.ensure_wrk()
     root = run_dir.parent
     work = Path(tempfile.mkdtemp(prefix="serving-soak-"))
-    script = load.wrk_script(work / "paced.lua", load.basket_bodies(run_dir, basket, k), rate)
+    states: tuple[Path, ...] = ()
+    agences: list[int] | None = None
+    if branches:
+        from synthetic_run import write_synthetic_catalog
+
+        from reco_core.artifacts.loader import load_run
+        from reco_core.catalog.layout import CATALOG
+
+        item_ids = load_run(run_dir).item_ids
+        states = tuple(write_synthetic_catalog(root, item_ids, branches, seed=s) for s in (0, 1))
+        promote(root, states[0], actor="serving_soak", reason="soak start", kind=CATALOG)
+        agences = list(range(1, branches + 1))
+    bodies = load.basket_bodies(run_dir, basket, k, agences=agences)
+    script = load.wrk_script(work / "paced.lua", bodies, rate)
     log = work / "uvicorn.log"
     promote(root, run_dir, actor="serving_soak", reason="soak start")
     windows: list[Window] = []
@@ -197,6 +216,9 @@ def soak(
                     try:
                         promote(root, target, actor="serving_soak")
                         current = target.name
+                        if states:
+                            state = states[(len(promotions) + 1) % 2]  # the other one
+                            promote(root, state, actor="serving_soak", kind=CATALOG)
                     except Exception as exc:  # reported in the table, the soak goes on
                         error = f"{type(exc).__name__}: {exc}"
                     promotions.append((time.monotonic() - start, target.name, error))
@@ -220,6 +242,10 @@ def soak(
     else:
         print(f"uvicorn log kept: {log}")
     promote(root, run_dir, actor="serving_soak", reason="soak end")  # the alternate is removed
+    if states:
+        for state in states:
+            shutil.rmtree(state)
+        (root / CATALOG.current_link).unlink(missing_ok=True)
     return SoakResult(windows, promotions, followed, current, deaths)
 
 
@@ -271,13 +297,21 @@ def main() -> None:
     parser.add_argument("--basket", type=int, default=3)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--port", type=int, default=8766, help="serving_load.py uses 8765")
+    parser.add_argument(
+        "--branches",
+        type=int,
+        default=0,
+        help="N > 0: requests at random branches of a synthetic catalogue state, swapped at each promotion",
+    )
     args = parser.parse_args()
 
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other jobs skew the figures)")
     run_dir = load.the_run(args)
     print(
         f"soak: {args.minutes:g} min at {args.rate}/s ({args.connections} connections), 2 workers, "
-        f"a promotion every {args.promote_every:g} s; run {run_dir}\n{HEADER}",
+        f"a promotion every {args.promote_every:g} s"
+        + (f" (run and catalogue state, requests at {args.branches} branches)" if args.branches else "")
+        + f"; run {run_dir}\n{HEADER}",
         flush=True,
     )
     result = soak(
@@ -290,6 +324,7 @@ def main() -> None:
         basket=args.basket,
         k=args.k,
         port=args.port,
+        branches=args.branches,
     )
     report(result)
     sys.exit(0 if result.ok else 1)

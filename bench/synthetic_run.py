@@ -194,3 +194,46 @@ def _product_meta(run: RunArtifacts, rng: np.random.Generator) -> dict[str, dict
             "ID_MARQUE": int(run.item_is_pl[i]),
         }
     return meta
+
+
+def write_synthetic_catalog(
+    root: Path, product_ids: np.ndarray, n_branches: int = 200, seed: int = 0, delisted_share: float = 0.05
+) -> Path:
+    """A catalogue state over `product_ids` (plus 5 % products the run does not know), written and
+    sealed like an extracted one (reco_core.catalog.state.write_catalog): `n_branches` branches
+    listing 25 % to 90 % of the catalogue, popular products (low ids of the run's order) more
+    often; `delisted_share` of the products delisted."""
+    from reco_core.catalog import layout as CL
+    from reco_core.catalog.state import write_catalog
+
+    rng = np.random.default_rng(seed)
+    extra = np.arange(1, int(0.05 * len(product_ids)) + 1, dtype=np.int64) + int(np.max(product_ids))
+    ids = np.sort(np.concatenate([np.asarray(product_ids, dtype=np.int64), extra]))
+    n = len(ids)
+    share = np.exp(np.linspace(np.log(0.9), np.log(0.25), n_branches))[rng.permutation(n_branches)]
+    popular = 1.0 - rng.permutation(n) / max(n - 1, 1)
+    bits = np.empty((n_branches, (n + 7) // 8), dtype=np.uint8)
+    available = np.zeros(n_branches, dtype=np.int64)
+    delisted = (rng.random(n) < delisted_share).astype(np.int8)
+    for b in range(n_branches):  # row by row: 300k bools at a time, not 60M
+        row = rng.random(n) < np.clip(share[b] * (0.45 + 1.1 * popular), 0, 0.98)
+        bits[b] = np.packbits(row, bitorder="little")
+        available[b] = int((row & (delisted == 0)).sum())
+    branch_ids = np.arange(1, n_branches + 1, dtype=np.int64)
+    meta = {
+        "format": CL.CATALOG_FORMAT,
+        "counts": {"products": n, "delisted": int(delisted.sum()), "branches": n_branches, "brands": 0},
+        "branches": [
+            {"id": int(b), "label": f"Agence {b}", "customers": int(100 * s), "available": int(a)}
+            for b, s, a in zip(branch_ids, share, available, strict=True)
+        ],
+        "brands": [],
+    }
+    arrays = {
+        CL.PRODUCT_IDS: ids,
+        CL.PRODUCT_DELISTED: delisted,
+        CL.PRODUCT_BRAND: np.full(n, -1, dtype=np.int32),
+        CL.BRANCH_IDS: branch_ids,
+        CL.AVAILABILITY_BITS: bits,
+    }
+    return write_catalog(root, arrays, meta, tag="synthetic")

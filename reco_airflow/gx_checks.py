@@ -112,48 +112,66 @@ def read_frames(data_dir: Path) -> dict[str, Any]:
     return frames
 
 
-def row_band(previous_rows: dict[str, int] | None, band: float) -> dict[str, tuple[int, int | None]]:
+def row_band(
+    previous_rows: dict[str, int] | None, band: float, datasets: tuple[str, ...] = DATASETS
+) -> dict[str, tuple[int, int | None]]:
     """(min_rows, max_rows) per dataset: +-band around the previous validated counts, else (0, None)."""
     if not previous_rows:
-        return dict.fromkeys(DATASETS, (0, None))
+        return dict.fromkeys(datasets, (0, None))
     return {
         name: (math.floor(previous_rows[name] * (1 - band)), math.ceil(previous_rows[name] * (1 + band)))
         if name in previous_rows
         else (0, None)
-        for name in DATASETS
+        for name in datasets
     }
+
+
+def _pandas_source(name: str) -> Any:
+    """A pandas data source of an ephemeral Great Expectations context, without progress bars."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
+    return context.data_sources.add_pandas(name)
+
+
+def _validate(
+    source: Any,
+    report: DataCheckReport,
+    name: str,
+    frame: Any,
+    parameters: dict[str, Any],
+    previous_rows: dict[str, int] | None,
+    suites: Traversable,
+) -> None:
+    """Run suite `name` on `frame` as one whole-dataframe batch; its failures go to `report`."""
+    batch = (
+        source.add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(
+        load_suite(name, suites), expectation_parameters=parameters, result_format="SUMMARY"
+    )
+    report.evaluated += len(result.results)
+    columns = set(frame.columns)
+    report.failures += [_failure(name, r, columns, previous_rows) for r in result.results if not r.success]
 
 
 def check_extraction(
     data_dir: Path, *, previous_rows: dict[str, int] | None, band: float, suites: Traversable = SUITES
 ) -> DataCheckReport:
     """Run the three suites on the extraction in `data_dir` (see the module doc)."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
     frames = read_frames(data_dir)
     bands = row_band(previous_rows, band)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
-    source = context.data_sources.add_pandas("reco_extraction")
+    source = _pandas_source("reco_extraction")
     report = DataCheckReport(str(data_dir), {name: len(frames[name]) for name in DATASETS})
     for name in DATASETS:
-        batch = (
-            source.add_dataframe_asset(name)
-            .add_batch_definition_whole_dataframe("whole")
-            .get_batch(batch_parameters={"dataframe": frames[name]})
-        )
         low, high = bands[name]
         report.band[name] = [low, high]
         parameters = {"min_rows": low, "max_rows": high, "catalogue_ids": frames["catalogue_ids"]}
-        result = batch.validate(
-            load_suite(name, suites), expectation_parameters=parameters, result_format="SUMMARY"
-        )
-        report.evaluated += len(result.results)
-        columns = set(frames[name].columns)
-        report.failures += [
-            _failure(name, r, columns, previous_rows) for r in result.results if not r.success
-        ]
+        _validate(source, report, name, frames[name], parameters, previous_rows, suites)
     return report
 
 
@@ -215,3 +233,62 @@ def record_validated(data_dir: Path, report: DataCheckReport, dag_run_id: str) -
         "rows": report.rows,
     }
     atomic_write_text(data_dir / STATE_FILE, json.dumps(state, indent=2) + "\n")
+
+
+# --- the catalogue state (reco_catalog_refresh) ------------------------------------------------
+CATALOG_DATASETS = ("catalog_products", "catalog_branches")
+
+
+def catalog_frames(state_dir: Path) -> dict[str, Any]:
+    """The products and the branches of a catalogue state as frames the suites read: ids,
+    delisted flags, and per branch how many products it can sell."""
+    import numpy as np
+    import pandas as pd
+
+    from reco_core.catalog.state import load_catalog
+
+    state = load_catalog(state_dir)
+    sellable = np.unpackbits(np.asarray(state.bits), axis=1, bitorder="little", count=state.n_products)
+    sellable &= (np.asarray(state.delisted) == 0).astype(np.uint8)[None, :]
+    return {
+        "catalog_products": pd.DataFrame(
+            {"ID_PRODUIT": np.asarray(state.product_ids), "DEREFERENCE": np.asarray(state.delisted, np.int64)}
+        ),
+        "catalog_branches": pd.DataFrame(
+            {
+                "ID_AGENCE": np.asarray(state.branch_ids),
+                "NB_DISPONIBLES": sellable.sum(axis=1).astype(np.int64),
+            }
+        ),
+    }
+
+
+def check_catalog(
+    state_dir: Path,
+    *,
+    previous_dir: Path | None,
+    band: float,
+    max_delisted_share: float,
+    suites: Traversable = SUITES,
+) -> DataCheckReport:
+    """Run the catalogue suites on a new state; the row bands are around `previous_dir` (the
+    state in force), none for a first state."""
+    frames = catalog_frames(state_dir)
+    previous = None
+    if previous_dir is not None:
+        previous = {name: len(frame) for name, frame in catalog_frames(previous_dir).items()}
+    bands = row_band(previous, band, CATALOG_DATASETS)
+    (low_p, high_p), (low_b, high_b) = bands["catalog_products"], bands["catalog_branches"]
+    parameters = {
+        "min_rows": low_p,
+        "max_rows": high_p,
+        "min_branches": low_b,
+        "max_branches": high_b,
+        "max_delisted_share": max_delisted_share,
+    }
+    source = _pandas_source("reco_catalog")
+    report = DataCheckReport(str(state_dir), {name: len(frames[name]) for name in CATALOG_DATASETS})
+    for name in CATALOG_DATASETS:
+        report.band[name] = list(bands[name])
+        _validate(source, report, name, frames[name], parameters, previous, suites)
+    return report

@@ -36,10 +36,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_snapshot(state: State) -> Snapshot:
-    """The snapshot this request will use to the end; 503 while no run is loaded."""
+    """The snapshot this request will use to the end; 503 while no run is loaded (or a
+    catalogue state or rules link exists that never loaded: serving without them would
+    recommend what cannot be sold)."""
     snapshot = state.snapshot
     if snapshot is None:
         raise HTTPException(503, f"not ready: {state.not_ready_reason}")
+    if (reason := state.blocking_reason) is not None:
+        raise HTTPException(503, f"not ready: {reason}")
     return snapshot
 
 

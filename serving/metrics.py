@@ -37,6 +37,12 @@ class Metrics:
             ("trigger", "result"),
             registry=self.registry,
         )
+        self.state_loads = Counter(
+            "reco_state_loads",
+            "Catalogue-state and rules loads (following catalog_current, rules_current) by kind and result",
+            ("kind", "result"),
+            registry=self.registry,
+        )
         self.run = Info("reco_active_run", "The run and profile this worker serves", registry=self.registry)
         self.ready = Gauge("reco_ready", "1 when this worker serves a run", registry=self.registry)
         self.loaded_at = Gauge(

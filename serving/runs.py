@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -18,8 +18,12 @@ from reco_core.artifacts import layout as L
 from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.run import RunArtifacts
 from reco_core.artifacts.store import resolve_run
+from reco_core.catalog.state import CatalogState
 from reco_core.errors import ArtifactError, RecoError
 from reco_core.ranking import Profile, RankerIndex, get_profile
+from reco_core.ranking.controls import ControlIndex
+from reco_core.rules.apply import RulesEngine
+from reco_core.rules.versions import RulesVersion
 from reco_core.search import ProductSearchIndex
 from serving.settings import Settings
 
@@ -41,6 +45,22 @@ class Snapshot:
     profiles: Mapping[str, Profile]
     profile: Profile
     loaded_at: datetime
+    # The catalogue state and the rules in force, aligned on this run (None: none is served; then
+    # nothing is filtered by availability, and no rule applies). Swapped with the run, or alone
+    # when catalog_current / rules_current moves (with_state).
+    controls: ControlIndex | None = None
+    rules: RulesEngine | None = None
+
+    @property
+    def catalog(self) -> CatalogState | None:
+        return None if self.controls is None else self.controls.catalog
+
+    def with_state(self, catalog: CatalogState | None, rules: RulesVersion | None) -> Snapshot:
+        """This snapshot with another catalogue state and rules: the run and profile unchanged."""
+        same_run = self.controls is not None and self.controls.index is self.index
+        controls = ControlIndex.build(self.index, catalog, self.controls.item_univers if same_run else None)
+        engine = None if rules is None else RulesEngine.build(rules, controls)
+        return replace(self, controls=controls, rules=engine)
 
     @cached_property
     def search(self) -> ProductSearchIndex:
@@ -107,7 +127,13 @@ def read_profiles(settings: Settings) -> Mapping[str, Profile]:
         raise ReloadError(409, "profile", f"the profiles file does not load: {exc}") from None
 
 
-def build_snapshot(run_dir: Path, profiles: Mapping[str, Profile], profile_name: str) -> Snapshot:
+def build_snapshot(
+    run_dir: Path,
+    profiles: Mapping[str, Profile],
+    profile_name: str,
+    catalog: CatalogState | None = None,
+    rules: RulesVersion | None = None,
+) -> Snapshot:
     """Load and verify `run_dir` (load_run), index it and pick the profile, or raise ReloadError.
 
     The profile is checked first: an unknown name fails in a millisecond instead of after the
@@ -121,4 +147,6 @@ def build_snapshot(run_dir: Path, profiles: Mapping[str, Profile], profile_name:
         run = load_run(run_dir)
     except ArtifactError as exc:
         raise ReloadError(409, "artifact_dir", str(exc)) from None
-    return Snapshot(run, RankerIndex.build(run), profiles, profile, datetime.now(UTC))
+    return Snapshot(run, RankerIndex.build(run), profiles, profile, datetime.now(UTC)).with_state(
+        catalog, rules
+    )

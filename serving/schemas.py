@@ -46,6 +46,8 @@ RunPath = Annotated[
     str, Field(max_length=4096, json_schema_extra={"minLength": 1, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"})
 ]
 ProductIds = Annotated[list[ProductId], Field(max_length=MAX_PRODUCT_IDS)]
+Int64 = Annotated[int, Field(strict=True, ge=-(2**63), le=2**63 - 1), WholeNumber]
+IdList = Annotated[list[Int64], Field(max_length=MAX_PRODUCT_IDS)]
 
 
 class _Request(BaseModel):
@@ -80,6 +82,20 @@ class RecommendRequest(_Request):
             "compares them); omitted: the active profile",
         ),
     ] = None
+    # --- controls (docs/serving.md, "Controls"): delisted products are never returned anyway
+    agence: Annotated[
+        Int64 | None,
+        Field(
+            description="ID_AGENCE of the customer's branch: only what it has in stock or can order "
+            "(the catalogue state's); unknown branch: 422; no catalogue state served: not applied, "
+            "and the answer's controls.note says so"
+        ),
+    ] = None
+    exclude_product_ids: Annotated[ProductIds, Field(description="Products never to return")] = []
+    include_univers: Annotated[IdList, Field(description="ID_UNIVERS: return only these (empty: all)")] = []
+    exclude_univers: Annotated[IdList, Field(description="ID_UNIVERS never to return")] = []
+    include_gammes: Annotated[IdList, Field(description="ID_GAMME: return only these (empty: all)")] = []
+    exclude_gammes: Annotated[IdList, Field(description="ID_GAMME never to return")] = []
 
 
 class EnrichRequest(_Request):
@@ -132,6 +148,31 @@ class SignalInfo(BaseModel):
     description: str
 
 
+class RuleHitOut(BaseModel):
+    rule_id: str
+    action: str = Field(description="pin, boost or bury")
+    detail: str = Field(description="What the rule did to the product, in words")
+
+
+class RuleAppliedOut(BaseModel):
+    rule_id: str
+    action: str = Field(description="block, pin, boost or bury")
+    product_ids: list[int] = Field(description="Products the rule placed or moved")
+    removed: int = Field(description="Candidates a block left out")
+    skipped: str | None = Field(description="Why a rule in force did nothing")
+
+
+class ControlsOut(BaseModel):
+    catalog_id: str | None = Field(description="The catalogue state served (catalog_current); null: none")
+    rules_id: str | None = Field(description="The rules version served (rules_current); null: none")
+    agence: int | None = Field(description="The branch whose availability was applied")
+    removed: dict[str, int] = Field(
+        description="Candidates left out, by reason: delisted, out_of_stock, excluded_product_ids, "
+        "univers, gammes, blocked"
+    )
+    note: str | None = Field(description="What could not be applied and why (no catalogue state...)")
+
+
 class RecommendedProduct(BaseModel):
     product_id: int
     rank: int
@@ -148,6 +189,9 @@ class RecommendedProduct(BaseModel):
     ID_UNIVERS: int | None = None
     LIB_UNIVERS: str | None = None
     MDD: bool | None = None
+    rules: list[RuleHitOut] = Field(
+        default_factory=list, description="Merchandising rules that placed or moved this product"
+    )
 
 
 class RecommendResponse(BaseModel):
@@ -161,6 +205,9 @@ class RecommendResponse(BaseModel):
     unknown_product_ids: list[int]
     fallback: str | None = Field(description="profession_popularity / global_popularity when no id is known")
     recommendations: list[RecommendedProduct]
+    controls: ControlsOut | None = None
+    shortfall: str | None = Field(None, description="Why fewer than k products came back; null when k did")
+    rules_applied: list[RuleAppliedOut] = Field(default_factory=list, description="What each rule did")
 
 
 class ProductSearchResponse(BaseModel):
@@ -181,6 +228,12 @@ class Reordering(BaseModel):
     PAIR_QUOTA: int = Field(description="At least this many products bought with the basket items")
 
 
+class BranchInfo(BaseModel):
+    id: int
+    label: str | None
+    available: int = Field(description="Products available there (in stock or orderable, not delisted)")
+
+
 class PlaygroundOptions(BaseModel):
     """What the playground page offers to choose from, for the run and profiles file served."""
 
@@ -196,6 +249,11 @@ class PlaygroundOptions(BaseModel):
         description="Per profile and bucket, what may re-order products for variety: the page says "
         "why a card sits below a lower-scored one"
     )
+    branches: list[BranchInfo] = Field(
+        default_factory=list, description="The catalogue state's branches (empty: none served)"
+    )
+    catalog_id: str | None = None
+    rules_id: str | None = None
 
 
 class EnrichResponse(BaseModel):
@@ -243,6 +301,25 @@ class ProfileInfo(BaseModel):
     buckets: dict[str, BasketParams]
 
 
+class StateLoadOut(BaseModel):
+    at: datetime
+    trigger: str
+    ok: bool
+    name: str | None
+    seconds: float
+    detail: str | None
+
+
+class StateInfo(BaseModel):
+    """The catalogue state or the rules version this worker applies."""
+
+    id: str | None = Field(description="The directory served; null: none (nothing filtered / no rule)")
+    current: str | None = Field(description="Where the link (catalog_current / rules_current) points now")
+    loaded_at: datetime | None
+    summary: dict[str, Any] = Field(default_factory=dict, description="Counts, notes")
+    last_load: StateLoadOut | None
+
+
 class VersionResponse(BaseModel):
     service: str
     version: str
@@ -254,6 +331,8 @@ class VersionResponse(BaseModel):
     run_current: str | None = Field(description="Where run_current points now")
     last_reload: ReloadReportOut | None
     reload_check_seconds: float
+    catalog: StateInfo | None = None
+    rules: StateInfo | None = None
 
 
 class ReloadResponse(BaseModel):

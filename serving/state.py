@@ -6,6 +6,13 @@ A request reads the reference once and keeps that snapshot until it answers, so 
 requests finish on the old run while new ones start on the new run. A failed reload changes
 nothing but the `last_reload` report.
 
+The catalogue state (catalog_current) and the merchandising rules (rules_current) are followed
+the same way, each by a `Follower`: a new state or rules version is loaded and verified beside
+the served snapshot, then swapped in with the run unchanged; one that fails to load is reported
+and the previous stays in force. Readiness: while a link exists but nothing it designated ever
+loaded, the worker answers 503 with the reason, as for a run (serving unfiltered would
+recommend what cannot be sold); once one loaded, a bad promotion changes nothing.
+
 Following promotions: each worker polls where run_current points (one readlink every
 RELOAD_CHECK_SECONDS). When the link changes, or while nothing is loaded, it loads the run the
 way start-up would. An explicit /reload of another run pins that run until run_current next
@@ -20,18 +27,25 @@ import contextlib
 import ctypes
 import ctypes.util
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 
 from reco_core import logs
 from reco_core.artifacts import layout as L
+from reco_core.artifacts.layout import Kind
+from reco_core.artifacts.store import resolve_run
+from reco_core.catalog.layout import CATALOG
+from reco_core.catalog.state import load_catalog
 from reco_core.ranking import Profile
+from reco_core.rules.layout import RULES
+from reco_core.rules.versions import load_rules
 from serving.metrics import Metrics
 from serving.runs import (
     ReloadError,
@@ -66,6 +80,32 @@ class ReloadReport:
 
 
 @dataclass(frozen=True)
+class StateLoad:
+    """The last load attempt of a catalogue state or a rules version (shown by /version)."""
+
+    at: datetime
+    trigger: Trigger
+    ok: bool
+    name: str | None  # the directory loaded (or tried)
+    seconds: float
+    detail: str | None = None
+
+
+@dataclass
+class Follower:
+    """Follows one `*_current` link of the artifact root (catalog_current, rules_current)."""
+
+    kind: Kind
+    load: Callable[[Path], Any]
+    value: Any = None  # the loaded CatalogState / RulesVersion, None before the first load
+    followed: str | None = None  # the link value last acted on
+    failed: tuple | None = None  # fingerprint of the last failed load: not retried until it changes
+    blocking: str | None = None  # the link exists but nothing ever loaded: why not ready
+    last: StateLoad | None = None
+    loaded_at: datetime | None = field(default=None)
+
+
+@dataclass(frozen=True)
 class Swap:
     """What an explicit reload did."""
 
@@ -88,6 +128,20 @@ class ServingState:
         self._lock = asyncio.Lock()
         self._failed_attempt: tuple | None = None  # fingerprint of the last failed automatic load
         self._release_due = False  # a run was dropped: give its freed memory back to the OS
+        self.catalog = Follower(CATALOG, load_catalog)
+        self.rules = Follower(RULES, load_rules)
+
+    @property
+    def followers(self) -> tuple[Follower, Follower]:
+        return (self.catalog, self.rules)
+
+    @property
+    def blocking_reason(self) -> str | None:
+        """Why the worker is not ready although it may serve a run: a catalogue state or rules
+        link that exists but never loaded."""
+        if self.snapshot is None:
+            return self.not_ready_reason
+        return next((f.blocking for f in self.followers if f.blocking), None)
 
     @property
     def pinned(self) -> bool:
@@ -97,7 +151,10 @@ class ServingState:
 
     # --- loading -------------------------------------------------------------------------
     async def startup(self) -> None:
-        """Load what ARTIFACT_DIR designates; on failure stay up, not ready, and say why."""
+        """Load what ARTIFACT_DIR designates; on failure stay up, not ready, and say why.
+
+        The catalogue state and the rules first, so that the run's snapshot is built with them."""
+        await self.check_followers("startup")
         with contextlib.suppress(ReloadError):  # reported; the watcher retries when something changes
             await self.check("startup")
 
@@ -110,7 +167,9 @@ class ServingState:
         async with self._lock:
             link = current_link(self.settings.artifact_root)
             previous = self.snapshot
-            name = profile or (previous.profile.name if previous else self.settings.panier_profile)
+            # an empty name is a name (refused as unknown), not an omitted one
+            default = previous.profile.name if previous else self.settings.panier_profile
+            name = default if profile is None else profile
             start = time.monotonic()
             snapshot = await self._load(find, None, name, "api")
             self.followed_link = link
@@ -128,7 +187,13 @@ class ServingState:
 
         def build() -> Snapshot:
             run_dir = find(self.settings)
-            return build_snapshot(run_dir, profiles or read_profiles(self.settings), profile_name)
+            return build_snapshot(
+                run_dir,
+                profiles or read_profiles(self.settings),
+                profile_name,
+                self.catalog.value,
+                self.rules.value,
+            )
 
         try:
             snapshot = await anyio.to_thread.run_sync(build)
@@ -190,6 +255,67 @@ class ServingState:
             pass  # reported; retried when the run or the profiles file changes
         except Exception:
             log.exception("watcher check failed")
+        try:
+            await self.check_followers("watcher")
+        except Exception:
+            log.exception("watcher check of the catalogue state or rules failed")
+
+    # --- catalogue state and rules -------------------------------------------------------
+    async def check_followers(self, trigger: Trigger) -> None:
+        for follower in self.followers:
+            await self.follow(follower, trigger)
+
+    async def follow(self, f: Follower, trigger: Trigger) -> None:
+        """Load what `f`'s link designates if it moved; keep the previous one if that fails."""
+        root = self.settings.artifact_root
+        link = _readlink(root / f.kind.current_link)
+        if link == f.followed and (f.value is not None or link is None):
+            return  # the common case: one readlink, nothing to do
+        if link is None:  # removed: what is loaded stays (nothing is filtered if nothing is)
+            f.followed, f.blocking = None, None
+            return
+        async with self._lock:
+            start = time.monotonic()
+            try:
+                path = resolve_run(root / f.kind.current_link, f.kind)
+                attempt: tuple = (str(path), _mtime(path / L.MANIFEST))
+            except Exception as exc:
+                path, attempt = None, (link, str(exc))
+            if attempt == f.failed:
+                return
+            try:
+                if path is None:
+                    raise ReloadError(409, f.kind.current_link, str(attempt[1]))
+                value = await anyio.to_thread.run_sync(f.load, path)
+                # the lock keeps the run from changing meanwhile: the snapshot is rebuilt on it
+                snapshot = self.snapshot
+                if snapshot is not None:
+                    catalog = value if f is self.catalog else self.catalog.value
+                    rules = value if f is self.rules else self.rules.value
+                    rebuilt = await anyio.to_thread.run_sync(snapshot.with_state, catalog, rules)
+            except Exception as exc:
+                detail = f"{f.kind.current_link}: {exc}"
+                f.failed = attempt
+                f.last = StateLoad(datetime.now(UTC), trigger, False, Path(link).name, _since(start), detail)
+                if f.value is None:
+                    f.blocking = detail
+                self.metrics.state_loads.labels(kind=f.kind.prefix.rstrip("_"), result="failed").inc()
+                logs.event(log, f"{f.kind.noun} load failed", logging.WARNING, trigger=trigger, detail=detail)
+                return
+            previous, f.value = f.value, value
+            f.followed, f.failed, f.blocking = link, None, None
+            f.loaded_at = datetime.now(UTC)
+            if snapshot is not None:
+                self.snapshot = rebuilt  # the swap: one assignment
+            f.last = StateLoad(f.loaded_at, trigger, True, path.name, _since(start))
+            self.metrics.state_loads.labels(kind=f.kind.prefix.rstrip("_"), result="ok").inc()
+            logs.event(
+                log,
+                f"serving {f.kind.noun}",
+                name=path.name,
+                previous=getattr(previous, "state_id", None) or getattr(previous, "version_id", None),
+                trigger=trigger,
+            )
 
     async def check(self, trigger: Trigger) -> None:
         """Load run_current if it moved, or, while nothing is served, what start-up would load."""
@@ -244,6 +370,17 @@ def _fingerprint(find: RunFinder, settings: Settings, *, with_profiles: bool) ->
     except ReloadError as exc:
         run = (str(exc),)
     return run, _mtime(settings.panier_params_path) if with_profiles else None
+
+
+def _readlink(path: Path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def _since(start: float) -> float:
+    return round(time.monotonic() - start, 3)
 
 
 def _mtime(path: Path) -> int | None:

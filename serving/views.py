@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from reco_core import columns as C
 from reco_core.ranking import Recommendation
+from reco_core.ranking.controls import Controls
 from serving.runs import Snapshot
 from serving.schemas import (
+    BranchInfo,
+    ControlsOut,
     EnrichResponse,
     ProductInfo,
     ProductSearchResponse,
     ProfileInfo,
     RecommendedProduct,
     RecommendResponse,
+    RuleAppliedOut,
+    RuleHitOut,
     RunInfo,
     ScoreBreakdown,
+    StateInfo,
+    StateLoadOut,
     TrainingInfo,
 )
+
+if TYPE_CHECKING:
+    from serving.state import Follower, ServingState
 
 _META_FIELDS = (C.LIB_PRODUIT, C.ID_GAMME, C.LIB_GAMME, C.ID_UNIVERS, C.LIB_UNIVERS)
 
@@ -46,7 +58,9 @@ def product_fields(snapshot: Snapshot, product_id: int) -> dict[str, Any] | None
     return fields
 
 
-def recommendation(snapshot: Snapshot, reco: Recommendation, expand: bool, profile: str) -> RecommendResponse:
+def recommendation(
+    snapshot: Snapshot, reco: Recommendation, expand: bool, profile: str, controls: Controls | None = None
+) -> RecommendResponse:
     items = []
     for rank, item in enumerate(reco.items, 1):
         extra = (product_fields(snapshot, item.product_id) or {}) if expand else {}
@@ -58,6 +72,17 @@ def recommendation(snapshot: Snapshot, reco: Recommendation, expand: bool, profi
                 sources=list(item.sources),
                 score_breakdown=ScoreBreakdown(**vars(item.breakdown)),  # asdict: 10x slower
                 **extra,
+                # only on the items a rule touched: the answer's shape is unchanged otherwise
+                **(
+                    {
+                        "rules": [
+                            RuleHitOut(rule_id=h.rule_id, action=h.action, detail=h.detail)
+                            for h in item.rules
+                        ]
+                    }
+                    if item.rules
+                    else {}
+                ),
             )
         )
     return RecommendResponse(
@@ -71,6 +96,40 @@ def recommendation(snapshot: Snapshot, reco: Recommendation, expand: bool, profi
         unknown_product_ids=list(reco.unknown_product_ids),
         fallback=reco.fallback,
         recommendations=items,
+        controls=controls_out(snapshot, reco, controls),
+        shortfall=reco.shortfall,
+        rules_applied=[
+            RuleAppliedOut(
+                rule_id=r.rule_id,
+                action=r.action,
+                product_ids=list(r.product_ids),
+                removed=r.removed,
+                skipped=r.skipped,
+            )
+            for r in reco.rules_applied
+        ],
+    )
+
+
+def controls_out(snapshot: Snapshot, reco: Recommendation, controls: Controls | None) -> ControlsOut:
+    """What was applied: the catalogue state and rules served, what left the candidates, and what
+    could not be applied (no catalogue state: nothing filtered by availability, said here)."""
+    catalog = snapshot.catalog
+    agence = controls.agence if controls else None
+    notes = []
+    if catalog is None:
+        notes.append(
+            "no catalogue state is served (catalog_current): delisted and out-of-stock products "
+            "are not filtered" + (f"; agence {agence} not applied" if agence is not None else "")
+        )
+    if snapshot.rules is not None and snapshot.rules.notes:
+        notes += snapshot.rules.notes
+    return ControlsOut(
+        catalog_id=None if catalog is None else catalog.state_id,
+        rules_id=None if snapshot.rules is None else snapshot.rules.version_id,
+        agence=agence if catalog is not None else None,
+        removed={reason: n for reason, n in reco.removed.items() if n},
+        note="; ".join(notes) or None,
     )
 
 
@@ -119,3 +178,44 @@ def _training(params: dict[str, Any]) -> TrainingInfo:
 
 def profile_info(snapshot: Snapshot) -> ProfileInfo:
     return ProfileInfo(name=snapshot.profile.name, buckets=dict(snapshot.profile.buckets))
+
+
+def state_info(state: ServingState, follower: Follower, snapshot: Snapshot | None) -> StateInfo:
+    """/version's view of the catalogue state or the rules: what is applied, where the link
+    points, the last load attempt (failed ones with their detail)."""
+    try:
+        current = os.readlink(state.settings.artifact_root / follower.kind.current_link)
+    except OSError:
+        current = None
+    value = follower.value
+    summary: dict[str, Any] = {}
+    if value is None:
+        summary["note"] = f"no {follower.kind.noun} served" + (
+            ": nothing is filtered by availability" if follower is state.catalog else ": no rule applies"
+        )
+        name = None
+    elif follower is state.catalog:
+        name = value.state_id
+        summary = {**value.meta.get("counts", {})}
+        if snapshot is not None and snapshot.controls is not None and snapshot.controls.sellable is not None:
+            summary["run_items_not_sellable"] = int((~snapshot.controls.sellable).sum())
+    else:
+        name = value.version_id
+        summary = {"rules": len(value.rules.rules), "source": value.source}
+        if snapshot is not None and snapshot.rules is not None and snapshot.rules.notes:
+            summary["notes"] = list(snapshot.rules.notes)
+    last = follower.last
+    return StateInfo(
+        id=name,
+        current=current,
+        loaded_at=follower.loaded_at,
+        summary=summary,
+        last_load=None if last is None else StateLoadOut(**asdict(last)),
+    )
+
+
+def branches(snapshot: Snapshot) -> list[BranchInfo]:
+    catalog = snapshot.catalog
+    if catalog is None:
+        return []
+    return [BranchInfo(id=b.branch_id, label=b.label, available=b.available) for b in catalog.branches]

@@ -7,6 +7,7 @@ promoted run. Directories being written carry the `.tmp-` prefix and are never r
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 # --- model & mappings ------------------------------------------------------------------------
@@ -86,3 +87,39 @@ CURRENT_LINK: Final = "run_current"
 PROMOTION_LOG: Final = "promotions.jsonl"  # one JSON line per promotion/rollback, in the artifact root
 RUN_NAME_RE: Final = re.compile(r"^run_\d{8}_\d{6}(?:_[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$")
 TAG_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def stamped_name_re(prefix: str) -> re.Pattern[str]:
+    """`<prefix>YYYYMMDD_HHMMSS[_tag]`: how every directory kind of the store is named."""
+    return re.compile(rf"^{re.escape(prefix)}\d{{8}}_\d{{6}}(?:_[A-Za-z0-9][A-Za-z0-9_.-]{{0,63}})?$")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of directory the artifact store names, verifies, promotes and rolls back.
+
+    Runs are one kind; the catalogue state (reco_core.catalog) and the merchandising rules
+    (reco_core.rules) are others, refreshed apart from the model but promoted, logged and rolled
+    back by the very same code (reco_core.artifacts.store), each with its own link and log.
+    """
+
+    noun: str  # what messages call one ("run", "catalogue state"...)
+    prefix: str  # directory names: <prefix>YYYYMMDD_HHMMSS[_tag]
+    current_link: str  # the symlink promotion swaps
+    promotion_log: str  # one JSON line per promotion/rollback, in the artifact root
+    name_re: re.Pattern[str]
+    required_files: tuple[str, ...]  # files the manifest must list
+    # "module:function" returning a report with `.ok` and `.summary()`; imported when used, since
+    # the verifiers import this module
+    verifier: str
+
+
+RUNS: Final = Kind(
+    noun="run",
+    prefix=RUN_PREFIX,
+    current_link=CURRENT_LINK,
+    promotion_log=PROMOTION_LOG,
+    name_re=RUN_NAME_RE,
+    required_files=RUN_FILES,
+    verifier="reco_core.artifacts.verify:verify_run",
+)

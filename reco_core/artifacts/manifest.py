@@ -122,10 +122,14 @@ def _parse_manifest(doc: Any) -> Manifest:
     return Manifest(run_id=run_id, created_at=created_at, files=entries)
 
 
-def check_manifest(run_dir: Path | str) -> tuple[Manifest | None, list[str]]:
-    """The manifest (None if it cannot be read) and every problem of the run against it.
+def check_manifest(
+    run_dir: Path | str, required: tuple[str, ...] = L.RUN_FILES, noun: str = "run"
+) -> tuple[Manifest | None, list[str]]:
+    """The manifest (None if it cannot be read) and every problem of the directory against it.
 
-    Sizes are compared before hashing: a truncated file is reported without reading it.
+    `required`: the files the manifest must list (a run's by default; a catalogue state or a
+    rules version passes its own). Sizes are compared before hashing: a truncated file is
+    reported without reading it.
     """
     run_dir = Path(run_dir)
     try:
@@ -134,9 +138,9 @@ def check_manifest(run_dir: Path | str) -> tuple[Manifest | None, list[str]]:
         return None, [str(exc)]
     present = _run_entries(run_dir)
     problems = [
-        f"{name}: required run file not listed in the manifest"
+        f"{name}: required {noun} file not listed in the manifest"
         + ("" if name in present else " (and missing)")
-        for name in L.RUN_FILES
+        for name in required
         if name not in manifest.files
     ]
     for name, entry in sorted(manifest.files.items()):
@@ -152,7 +156,7 @@ def check_manifest(run_dir: Path | str) -> tuple[Manifest | None, list[str]]:
     problems += [
         f"{name}: present but not listed in the manifest"
         for name in sorted(present)
-        if name not in manifest.files and name not in L.RUN_FILES
+        if name not in manifest.files and name not in required
     ]
     return manifest, problems
 

@@ -1,5 +1,10 @@
 """The artifact root: run naming, resolution, promotion, rollback and clean-up.
 
+Every function takes a `kind` (layout.Kind, runs by default): the catalogue states
+(`catalog_*`, `catalog_current`) and the merchandising rules (`rules_*`, `rules_current`) live in
+the same root and are named, verified, promoted, logged and rolled back by this same code, each
+kind with its own link and promotion log, so a rollback of the rules never touches the runs.
+
 Layout: `<root>/run_YYYYMMDD_HHMMSS[_tag]/` (finished runs), `<root>/.tmp-*` (being written or
 being deleted, never resolved), `<root>/run_current` (a relative symlink to the promoted run)
 and `<root>/promotions.jsonl` (who promoted or rolled back what, when, why).
@@ -18,6 +23,7 @@ import contextlib
 import errno
 import fcntl
 import getpass
+import importlib
 import json
 import logging
 import os
@@ -28,10 +34,11 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from reco_core import logs
 from reco_core.artifacts import layout as L
-from reco_core.artifacts.verify import verify_run
+from reco_core.artifacts.layout import RUNS, Kind
 from reco_core.errors import ArtifactError
 from reco_core.fsutil import TMP_PREFIX, fsync_dir
 
@@ -48,8 +55,17 @@ def default_artifact_root() -> Path:
 
 
 # --- naming & listing --------------------------------------------------------------------------
-def new_run_name(root: Path | str, tag: str | None = None, now: datetime | None = None) -> str:
-    """A fresh `run_YYYYMMDD_HHMMSS[_tag]` name (UTC) that no run of `root` uses or is writing.
+def verify_dir(path: Path, kind: Kind = RUNS) -> Any:
+    """The verification report of a directory of `kind` (its `.ok`, its `.summary()`)."""
+    module, function = kind.verifier.split(":")
+    return getattr(importlib.import_module(module), function)(path)
+
+
+def new_run_name(
+    root: Path | str, tag: str | None = None, now: datetime | None = None, kind: Kind = RUNS
+) -> str:
+    """A fresh `run_YYYYMMDD_HHMMSS[_tag]` name (UTC; `kind`'s prefix) that no directory of `root`
+    uses or is writing.
 
     UTC keeps names in creation order across daylight-saving changes, which the "latest run"
     rule relies on. A taken name moves one second later rather than being reused.
@@ -61,7 +77,7 @@ def new_run_name(root: Path | str, tag: str | None = None, now: datetime | None 
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(UTC)
     while True:
-        name = f"{L.RUN_PREFIX}{stamp:%Y%m%d_%H%M%S}" + (f"_{tag}" if tag else "")
+        name = f"{kind.prefix}{stamp:%Y%m%d_%H%M%S}" + (f"_{tag}" if tag else "")
         if not _name_taken(root, name):
             return name
         stamp += timedelta(seconds=1)
@@ -72,27 +88,27 @@ def _name_taken(root: Path, name: str) -> bool:
     return path.exists() or path.is_symlink() or any(root.glob(f"{TMP_PREFIX}{name}.*"))
 
 
-def list_runs(root: Path | str) -> list[Path]:
-    """Finished runs directly under `root` (real directories named like a run), oldest first."""
+def list_runs(root: Path | str, kind: Kind = RUNS) -> list[Path]:
+    """Finished runs (directories of `kind`) directly under `root`, oldest first."""
     root = Path(root).resolve()
     with os.scandir(root) as entries:
-        names = [e.name for e in entries if L.RUN_NAME_RE.match(e.name) and e.is_dir(follow_symlinks=False)]
+        names = [e.name for e in entries if kind.name_re.match(e.name) and e.is_dir(follow_symlinks=False)]
     return [root / name for name in sorted(names)]
 
 
 # --- resolution --------------------------------------------------------------------------------
-def current_run(root: Path | str) -> Path | None:
-    """The run `run_current` points to; None if there is no `run_current`; ArtifactError if broken."""
-    link = Path(root).resolve() / L.CURRENT_LINK
+def current_run(root: Path | str, kind: Kind = RUNS) -> Path | None:
+    """The run `run_current` (`kind`'s link) points to; None if there is none; ArtifactError if broken."""
+    link = Path(root).resolve() / kind.current_link
     if not link.is_symlink():
         if link.exists():
             raise ArtifactError(f"{link} exists but is not a symlink; promotion manages it as a symlink")
         return None
-    return _link_target(link)
+    return _link_target(link, kind)
 
 
-def _link_target(link: Path) -> Path:
-    """The run a `run_current` symlink points to, which must be a run directory beside it."""
+def _link_target(link: Path, kind: Kind = RUNS) -> Path:
+    """The directory a `run_current` symlink points to, which must be one of `kind` beside it."""
     root = link.parent.resolve()
     try:
         target = link.resolve(strict=True)
@@ -104,8 +120,8 @@ def _link_target(link: Path) -> Path:
         raise ArtifactError(f"{link} is dangling: its target {_readlink(link)} does not exist") from None
     if target.parent != root:
         raise ArtifactError(f"{link} points outside the artifact root {root}: {target}")
-    if not L.RUN_NAME_RE.match(target.name) or not target.is_dir():
-        raise ArtifactError(f"{link} points to {target.name}, which is not a run directory")
+    if not kind.name_re.match(target.name) or not target.is_dir():
+        raise ArtifactError(f"{link} points to {target.name}, which is not a {kind.noun} directory")
     return target
 
 
@@ -117,20 +133,23 @@ def _readlink(link: Path) -> str | None:
         return None
 
 
-def resolve_run(path: Path | str) -> Path:
+def resolve_run(path: Path | str, kind: Kind = RUNS) -> Path:
     """The run directory `path` designates: itself if it is a run, else the run of that root."""
     path = Path(path)
-    if path.name == L.CURRENT_LINK and path.is_symlink():
-        return _link_target(path)
+    if path.name == kind.current_link and path.is_symlink():
+        return _link_target(path, kind)
     if path.is_dir():
-        if (path / L.MANIFEST).exists() or L.RUN_NAME_RE.match(path.name):
+        if (path / L.MANIFEST).exists() or kind.name_re.match(path.name):
             return path.resolve()
-        current = current_run(path)
+        current = current_run(path, kind)
         if current is not None:
             return current
-        runs = list_runs(path)
+        runs = list_runs(path, kind)
         if not runs:
-            raise ArtifactError(f"no run found under {path}: {L.CURRENT_LINK} missing and no run_* directory")
+            raise ArtifactError(
+                f"no {kind.noun} found under {path}: {kind.current_link} missing "
+                f"and no {kind.prefix}* directory"
+            )
         return runs[-1]
     if path.is_symlink():
         raise ArtifactError(f"{path} is a broken symlink (dangling or looping)")
@@ -157,9 +176,10 @@ class Promotion:
         return json.dumps(doc, ensure_ascii=False, sort_keys=True)
 
 
-def read_promotion_log(root: Path | str) -> list[Promotion]:
-    """Entries of promotions.jsonl, oldest first; unreadable lines (a crash mid-write) are skipped."""
-    path = Path(root) / L.PROMOTION_LOG
+def read_promotion_log(root: Path | str, kind: Kind = RUNS) -> list[Promotion]:
+    """Entries of promotions.jsonl (`kind`'s log), oldest first; unreadable lines (a crash
+    mid-write) are skipped."""
+    path = Path(root) / kind.promotion_log
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -187,13 +207,13 @@ def _default_actor() -> str:
 
 
 @contextlib.contextmanager
-def _locked_log(root: Path) -> Iterator[int]:
+def _locked_log(root: Path, kind: Kind = RUNS) -> Iterator[int]:
     """The promotion log opened for appending, under an exclusive lock.
 
     The lock serialises promotions of one root, so each logged `from` is the run that was
     really current when the swap happened.
     """
-    fd = os.open(root / L.PROMOTION_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(root / kind.promotion_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield fd
@@ -202,7 +222,7 @@ def _locked_log(root: Path) -> Iterator[int]:
 
 
 # --- promotion ---------------------------------------------------------------------------------
-def _run_under_root(root: Path, run: Path | str) -> Path:
+def _run_under_root(root: Path, run: Path | str, kind: Kind = RUNS) -> Path:
     """The run directory `run` (a name under root, or a path) designates; it must sit directly in root."""
     candidate = Path(run)
     if not candidate.is_absolute() and len(candidate.parts) == 1:
@@ -211,9 +231,9 @@ def _run_under_root(root: Path, run: Path | str) -> Path:
         resolved = candidate.resolve(strict=True)
     except (OSError, RuntimeError):
         raise ArtifactError(f"run {run} not found (looked for {candidate})") from None
-    if resolved.parent != root or not L.RUN_NAME_RE.match(resolved.name) or not resolved.is_dir():
+    if resolved.parent != root or not kind.name_re.match(resolved.name) or not resolved.is_dir():
         raise ArtifactError(
-            f"{run} is {resolved}, not a run directory directly under the artifact root {root}"
+            f"{run} is {resolved}, not a {kind.noun} directory directly under the artifact root {root}"
         )
     return resolved
 
@@ -227,7 +247,7 @@ def _existing_root(root: Path | str) -> Path:
 
 def _swap_current(root: Path, link: Path, run_name: str) -> None:
     """Point `link` at `run_name` atomically: a temporary symlink renamed over it, then persisted."""
-    tmp = root / f"{TMP_PREFIX}{L.CURRENT_LINK}.{os.getpid()}"
+    tmp = root / f"{TMP_PREFIX}{link.name}.{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     os.symlink(run_name, tmp)  # relative: the root can be moved or mounted elsewhere
@@ -239,26 +259,26 @@ def _swap_current(root: Path, link: Path, run_name: str) -> None:
     fsync_dir(root)
 
 
-def _last_logged_run(root: Path) -> str | None:
+def _last_logged_run(root: Path, kind: Kind = RUNS) -> str | None:
     """The run the promotion log says is current (the `to` of its last readable line)."""
-    entries = read_promotion_log(root)
+    entries = read_promotion_log(root, kind)
     return entries[-1].to_run if entries else None
 
 
 def _switch(
-    root: Path, run_dir: Path, action: str, actor: str | None, reason: str | None
+    root: Path, run_dir: Path, action: str, actor: str | None, reason: str | None, kind: Kind = RUNS
 ) -> Promotion | None:
-    report = verify_run(run_dir)
+    report = verify_dir(run_dir, kind)
     if not report.ok:
         raise ArtifactError(
             f"refusing to {action} to {run_dir.name}: it fails verification: {report.summary()}"
         )
-    link = root / L.CURRENT_LINK
-    with _locked_log(root) as log_fd:
+    link = root / kind.current_link
+    with _locked_log(root, kind) as log_fd:
         if not run_dir.is_dir():  # deleted by a clean-up since it was verified
             raise ArtifactError(f"{run_dir} disappeared before the {action}")
         before = _readlink(link)
-        logged = _last_logged_run(root)
+        logged = _last_logged_run(root, kind)
         if before == run_dir.name and logged == run_dir.name:
             logs.event(log, f"{action}: already current", run=run_dir.name)
             return None
@@ -284,7 +304,12 @@ def _switch(
 
 
 def promote(
-    root: Path | str, run: Path | str, *, actor: str | None = None, reason: str | None = None
+    root: Path | str,
+    run: Path | str,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+    kind: Kind = RUNS,
 ) -> Promotion | None:
     """Point `run_current` at `run` (a name under root or a path into it) and log it.
 
@@ -294,43 +319,48 @@ def promote(
     the log write) is logged without swapping again.
     """
     root = _existing_root(root)
-    return _switch(root, _run_under_root(root, run), "promote", actor, reason)
+    return _switch(root, _run_under_root(root, run, kind), "promote", actor, reason, kind)
 
 
-def previous_run(root: Path | str) -> Path | None:
+def previous_run(root: Path | str, kind: Kind = RUNS) -> Path | None:
     """The run current before the current one, from the promotion log, that still exists and verifies.
 
     A run that was rolled back away from is skipped (until it is promoted again): it is the
     run that failed, not one to go back to.
     """
     root = _existing_root(root)
-    current = _readlink(root / L.CURRENT_LINK)
+    current = _readlink(root / kind.current_link)
     skipped = {Path(current).name if current else None}
-    for entry in reversed(read_promotion_log(root)):
+    for entry in reversed(read_promotion_log(root, kind)):
         if entry.action == "rollback":
             skipped.add(entry.from_run)
         for name in (entry.to_run, entry.from_run):
-            if name in skipped or not name or not L.RUN_NAME_RE.match(name):
+            if name in skipped or not name or not kind.name_re.match(name):
                 continue
             skipped.add(name)
             candidate = root / name
-            if candidate.is_dir() and not candidate.is_symlink() and verify_run(candidate).ok:
+            if candidate.is_dir() and not candidate.is_symlink() and verify_dir(candidate, kind).ok:
                 return candidate
     return None
 
 
 def rollback(
-    root: Path | str, to: Path | str | None = None, *, actor: str | None = None, reason: str | None = None
+    root: Path | str,
+    to: Path | str | None = None,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+    kind: Kind = RUNS,
 ) -> Promotion | None:
     """Promote the previous run (or `to`), logged as a rollback."""
     root = _existing_root(root)
-    target = _run_under_root(root, to) if to is not None else previous_run(root)
+    target = _run_under_root(root, to, kind) if to is not None else previous_run(root, kind)
     if target is None:
         raise ArtifactError(
-            f"no previous run to roll back to under {root}: the promotion log names none that still "
-            "exists and verifies (name one with --to)"
+            f"no previous {kind.noun} to roll back to under {root}: the promotion log names none that "
+            "still exists and verifies (name one with --to)"
         )
-    return _switch(root, target, "rollback", actor, reason)
+    return _switch(root, target, "rollback", actor, reason, kind)
 
 
 # --- clean-up ----------------------------------------------------------------------------------
@@ -342,7 +372,9 @@ class CleanupResult:
     dry_run: bool = False
 
 
-def cleanup(root: Path | str, keep: int, *, dry_run: bool = False, now: float | None = None) -> CleanupResult:
+def cleanup(
+    root: Path | str, keep: int, *, dry_run: bool = False, now: float | None = None, kind: Kind = RUNS
+) -> CleanupResult:
     """Delete the oldest runs beyond the `keep` newest, and stale `.tmp-*` entries.
 
     The current and previous runs are never deleted, whatever `keep` says. A run is renamed to
@@ -354,14 +386,15 @@ def cleanup(root: Path | str, keep: int, *, dry_run: bool = False, now: float | 
         raise ValueError(f"keep must be >= 0, got {keep}")
     root = _existing_root(root)
     if dry_run:
-        return _cleanup(root, keep, dry_run=True, now=now)
-    with _locked_log(root):
-        return _cleanup(root, keep, dry_run=False, now=now)
+        return _cleanup(root, keep, dry_run=True, now=now, kind=kind)
+    with _locked_log(root, kind):
+        return _cleanup(root, keep, dry_run=False, now=now, kind=kind)
 
 
-def _cleanup(root: Path, keep: int, *, dry_run: bool, now: float | None) -> CleanupResult:
-    protected = {current_run(root), previous_run(root)}  # a broken run_current stops the clean-up here
-    runs = list_runs(root)
+def _cleanup(root: Path, keep: int, *, dry_run: bool, now: float | None, kind: Kind) -> CleanupResult:
+    # a broken run_current stops the clean-up here
+    protected = {current_run(root, kind), previous_run(root, kind)}
+    runs = list_runs(root, kind)
     newest = set(runs[len(runs) - keep :]) if keep else set()
     kept = [r for r in runs if r in newest or r in protected]
     doomed = [r for r in runs if r not in kept]

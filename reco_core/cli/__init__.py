@@ -20,6 +20,8 @@ from reco_core.settings import JobSettings
 COMMAND_MODULES: tuple[str, ...] = (
     "demo_warehouse",
     "data",
+    "catalog",
+    "rules",
     "import_baskets",
     "train",
     "precompute",

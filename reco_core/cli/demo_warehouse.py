@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--n-products", type=int, default=3000)
     p.add_argument("--n-orders", type=int, default=50_000)
+    p.add_argument("--n-branches", type=int, default=20, help="branches (agences) with their stock")
     p.add_argument("--kits-out", type=Path, default=Path("var/demo_kits.json"), help="planted kits (JSON)")
     p.set_defaults(func=run)
 
@@ -28,12 +29,15 @@ def run(args: argparse.Namespace) -> int:
     from reco_core.warehouse.load import write_tables
 
     url = resolve_warehouse_url(args.warehouse_url)
-    demo = generate_demo(seed=args.seed, n_products=args.n_products, n_orders=args.n_orders)
+    demo = generate_demo(
+        seed=args.seed, n_products=args.n_products, n_orders=args.n_orders, n_branches=args.n_branches
+    )
     counts = write_tables(url, demo.tables())
     write_kits(demo.kits, args.kits_out)
     print(
         f"{mask(url)}: {counts['products']:,} products, {counts['customers']:,} customers, "
-        f"{counts['orders']:,} orders, {counts['order_lines']:,} lines; "
+        f"{counts['orders']:,} orders, {counts['order_lines']:,} lines, {counts['agences']} branches "
+        f"({counts['stock']:,} stock rows); "
         f"{len(demo.kits)} planted kits -> {args.kits_out}"
     )
     return 0

@@ -81,6 +81,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="evaluate even if --ventes is the run's training input (the report then says so loudly)",
     )
+    p.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help="a catalogue state (or a root: its catalog_current) to report what the controls cost "
+        "(default: the catalog_current beside the evaluated run, if any)",
+    )
+    p.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        help="a rules version (or a root: its rules_current) applied with the controls "
+        "(default: the rules_current beside the evaluated run, if any)",
+    )
+    p.add_argument("--no-controls", action="store_true", help="do not report what the controls cost")
     p.add_argument("--no-baselines", action="store_true", help="evaluate the ranker alone")
     p.add_argument("--no-ease", action="store_true", help="skip the EASE baseline (the only one with a fit)")
     gate = p.add_argument_group("comparison of two runs (the promotion gate)")
@@ -131,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         data = comparison.to_dict()
         _output(data, args.out, args.report, format_comparison(data), data["leakage"]["warnings"])
         return 0 if comparison.passed else 1
+    catalog, rules = (None, None) if args.no_controls else _state_dirs(args)
     report = evaluate_run(
         args.artifact_dir,
         ventes,
@@ -140,10 +156,29 @@ def run(args: argparse.Namespace) -> int:
         with_ease=not args.no_ease,
         allow_train_orders=args.allow_train_orders,
         progress=progress,
+        catalog=catalog,
+        rules=rules,
     )
     data = report.to_dict()
     _output(data, args.out, args.report, format_evaluation(data), data["warnings"])
     return 0
+
+
+def _state_dirs(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The catalogue state and rules version to evaluate the controls with: the flags, else the
+    ones promoted beside the evaluated run (none: the controls are not reported)."""
+    from reco_core.artifacts.store import current_run, resolve_run
+    from reco_core.catalog.layout import CATALOG
+    from reco_core.rules.layout import RULES
+
+    run_dir = resolve_run(args.artifact_dir)
+    found = []
+    for given, kind in ((args.catalog, CATALOG), (args.rules, RULES)):
+        if given is not None:
+            found.append(resolve_run(given, kind))
+        else:
+            found.append(current_run(run_dir.parent, kind))
+    return found[0], (found[1] if found[0] is not None else None)
 
 
 def _output(data: dict, out: Path | None, report: Path | None, text: str, warnings: list[str]) -> None:

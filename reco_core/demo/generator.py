@@ -43,6 +43,23 @@ INCLUSION_LOW, INCLUSION_HIGH = 0.6, 0.85  # the other kit items: often but not 
 TRADE_AFFINITY, UNIVERSAL_AFFINITY, OTHER_AFFINITY = 8.0, 2.0, 0.25  # weight of a univers for a trade
 ORDERS_PER_CUSTOMER = 20  # default number of customers = n_orders / this
 FIRST_PRODUCT_ID, FIRST_CUSTOMER_ID, FIRST_ORDER_ID = 100_000, 1_000_000, 20_000_000
+# The catalogue state (branches, stock, delisted products): a network of branches (agences) of
+# very different sizes - a few big depots that list most of the catalogue, many small counters
+# that list the popular part of it - and a catalogue that loses a few percent of its references
+# each month (déréférencement).
+DEFAULT_BRANCHES = 20
+FIRST_BRANCH_ID = 1
+BRANCH_LISTED_SHARE = (0.25, 0.9)  # share of the catalogue a branch lists: smallest, biggest
+OUT_OF_STOCK_SHARE = 0.06  # listed but at 0 units today
+ORDERABLE_SHARE = 0.5  # of those at 0 units, how many the branch can still order for the customer
+DELIST_MONTHLY = 0.015  # share of the active catalogue delisted each month
+DELIST_MONTHS = 6  # months of delisting history before end_date
+DELISTED_RESIDUAL_STOCK = 0.1  # a delisted product still on some shelves (never to be recommended)
+_TOWNS = (
+    "Lyon Gerland", "Villeurbanne", "Vénissieux", "Bron", "Saint-Priest", "Vaulx-en-Velin",
+    "Caluire", "Écully", "Oullins", "Givors", "Vienne", "Villefranche", "Bourgoin", "Meyzieu",
+    "Décines", "Rillieux", "Tassin", "Brignais", "Mions", "Neuville",
+)  # fmt: skip
 KITS_FORMAT = "reco-materiaux/demo-kits/1"
 
 # Order-rate factors: the trade works Monday to Friday, a little on Saturday morning, stops for
@@ -73,9 +90,12 @@ class DemoWarehouse:
     univers: pd.DataFrame
     gammes: pd.DataFrame
     products: pd.DataFrame
+    agences: pd.DataFrame
     customers: pd.DataFrame
     orders: pd.DataFrame
     order_lines: pd.DataFrame
+    stock: pd.DataFrame
+    product_status: pd.DataFrame
     kits: list[Kit]
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -84,9 +104,12 @@ class DemoWarehouse:
             "univers": self.univers,
             "gammes": self.gammes,
             "products": self.products,
+            "agences": self.agences,
             "customers": self.customers,
             "orders": self.orders,
             "order_lines": self.order_lines,
+            "stock": self.stock,
+            "product_status": self.product_status,
         }
 
 
@@ -98,6 +121,7 @@ class _Catalogue:
     gammes: pd.DataFrame
     products: pd.DataFrame
     row_univers: np.ndarray  # univers index of each product
+    brand: np.ndarray  # str: brand of each product (the house brand for MDD twins)
     row_qty: np.ndarray  # typical quantity per order line
     twin: np.ndarray  # row of the MDD twin of a branded product, -1 if none
     pop_rank: np.ndarray  # 0 = most popular product outside kits
@@ -124,14 +148,20 @@ def generate_demo(
     n_customers: int | None = None,
     months: int = 18,
     end_date: datetime.date = datetime.date(2026, 10, 31),
+    n_branches: int = DEFAULT_BRANCHES,
 ) -> DemoWarehouse:
     """Generate the demo warehouse: `n_products` products, `n_orders` orders over the `months`
-    months that end on `end_date`. Same arguments, same tables."""
+    months that end on `end_date`, `n_branches` branches with their stock. Same arguments, same
+    tables."""
     _check_knobs(seed, n_products, n_orders, n_customers, months)
+    if n_branches < 1:
+        raise RecoError(f"n_branches must be >= 1, got {n_branches}")
     if n_customers is None:
         n_customers = max(len(PROFESSIONS), round(n_orders / ORDERS_PER_CUSTOMER))
-    rng_catalogue, rng_kits, rng_customers, rng_orders = (
-        np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(4)
+    # The fifth stream (branches, stock, delisting) came later: the first four are spawned as
+    # before, so the tables they make did not change.
+    rng_catalogue, rng_kits, rng_customers, rng_orders, rng_state = (
+        np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(5)
     )
     cat = _catalogue(rng_catalogue, n_products)
     plan = _kits(rng_kits, cat, n_products)
@@ -142,13 +172,22 @@ def generate_demo(
     order_lines = _order_lines(
         rng_orders, cat, plan, ord_cust, ord_prof, cust_mdd, orders["id_commande"].to_numpy()
     )
+    agences, branch_share = _branches(rng_state, n_branches)
+    customers["id_agence"] = agences["id_agence"].to_numpy()[
+        rng_state.choice(n_branches, size=len(customers), p=branch_share / branch_share.sum())
+    ]
+    product_status = _product_status(rng_state, cat, end_date)
+    stock = _stock(rng_state, cat, agences, branch_share, product_status["dereference"].to_numpy() == 1)
     return DemoWarehouse(
         univers=cat.univers,
         gammes=cat.gammes,
         products=cat.products,
+        agences=agences,
         customers=customers,
         orders=orders,
         order_lines=order_lines,
+        stock=stock,
+        product_status=product_status,
         kits=plan.kits,
     )
 
@@ -201,10 +240,11 @@ def _catalogue(rng: np.random.Generator, n_products: int) -> _Catalogue:
 
     template = art_template[article]
     univers, gammes, tpl_gamme, tpl_univers = _univers_and_gammes()
+    labels, brands = _labels(template, art_variant[article], ref, is_mdd)
     products = pd.DataFrame(
         {
             "id_produit": FIRST_PRODUCT_ID + np.cumsum(rng.integers(1, 4, len(order))),
-            "lib_produit": pd.Series(_labels(template, art_variant[article], ref, is_mdd), dtype="str"),
+            "lib_produit": pd.Series(labels, dtype="str"),
             "id_gamme": gammes["id_gamme"].to_numpy()[tpl_gamme[template]],
             "id_marque": is_mdd.astype(np.int64),
         }
@@ -220,6 +260,7 @@ def _catalogue(rng: np.random.Generator, n_products: int) -> _Catalogue:
         gammes=gammes,
         products=products,
         row_univers=tpl_univers[template],
+        brand=np.array(brands, dtype=object),
         row_qty=np.array([t.qty for t in templates])[template],
         twin=twin,
         pop_rank=pop_rank,
@@ -274,17 +315,21 @@ def _pick_mdd_twins(
     return np.sort(np.argsort(-keys, kind="stable")[:n_mdd])
 
 
-def _labels(template: np.ndarray, variant: np.ndarray, ref: np.ndarray, is_mdd: np.ndarray) -> list[str]:
-    """French product labels: name, variant, brand, and a reference number once brands run out."""
+def _labels(
+    template: np.ndarray, variant: np.ndarray, ref: np.ndarray, is_mdd: np.ndarray
+) -> tuple[list[str], list[str]]:
+    """French product labels (name, variant, brand, and a reference number once brands run out),
+    and the brand of each."""
     templates = catalog.TEMPLATES
-    labels = []
+    labels, brands = [], []
     for t, v, r, mdd in zip(template.tolist(), variant.tolist(), ref.tolist(), is_mdd.tolist(), strict=True):
         tpl = templates[t]
         brand = catalog.HOUSE_BRAND if mdd else tpl.brands[r % len(tpl.brands)]
         numbered = r > 0 if mdd else r >= len(tpl.brands)
         suffix = f" réf. {r:04d}" if numbered else ""
         labels.append(f"{tpl.name} {tpl.variants[v]} {brand}{suffix}")
-    return labels
+        brands.append(brand)
+    return labels, brands
 
 
 def _univers_and_gammes() -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
@@ -555,6 +600,83 @@ def _univers_affinity(prof: catalog.Profession) -> np.ndarray:
             else OTHER_AFFINITY
             for u in catalog.UNIVERS
         ]
+    )
+
+
+# --- catalogue state: branches, stock, delisted products ----------------------------------------
+
+
+def _branches(rng: np.random.Generator, n_branches: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The branches and the share of the catalogue each lists: a few big depots, many small
+    counters (sizes spread evenly on a log scale between the two bounds, in random order)."""
+    low, high = BRANCH_LISTED_SHARE
+    share = np.exp(np.linspace(np.log(high), np.log(low), n_branches)) if n_branches > 1 else np.array([high])
+    share = share[rng.permutation(n_branches)]
+    names = [
+        f"Agence {_TOWNS[b % len(_TOWNS)]}" + (f" {b // len(_TOWNS) + 1}" if b >= len(_TOWNS) else "")
+        for b in range(n_branches)
+    ]
+    agences = pd.DataFrame(
+        {
+            "id_agence": FIRST_BRANCH_ID + np.arange(n_branches, dtype=np.int64),
+            "lib_agence": pd.Series(names, dtype="str"),
+        }
+    )
+    return agences, share
+
+
+def _product_status(rng: np.random.Generator, cat: _Catalogue, end_date: datetime.date) -> pd.DataFrame:
+    """Every product's status: DELIST_MONTHLY of the still active catalogue is delisted in each
+    of the DELIST_MONTHS months before `end_date`, on a random day of that month."""
+    n = len(cat.products)
+    delisted_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    active = np.ones(n, dtype=bool)
+    end = np.datetime64(end_date, "D")
+    for m in range(DELIST_MONTHS, 0, -1):
+        month_start = end - np.timedelta64(30 * m, "D")
+        pool = np.flatnonzero(active)
+        chosen = rng.choice(pool, size=round(DELIST_MONTHLY * len(pool)), replace=False)
+        active[chosen] = False
+        days = rng.integers(0, 30, len(chosen))
+        delisted_on[chosen] = (month_start + days.astype("timedelta64[D]")).astype("datetime64[s]")
+    return pd.DataFrame(
+        {
+            "id_produit": cat.products["id_produit"].to_numpy(),
+            "dereference": (~active).astype(np.int64),
+            "date_dereferencement": delisted_on,
+            "lib_marque": pd.Series(cat.brand, dtype="str"),
+        }
+    )
+
+
+def _stock(
+    rng: np.random.Generator,
+    cat: _Catalogue,
+    agences: pd.DataFrame,
+    share: np.ndarray,
+    delisted: np.ndarray,
+) -> pd.DataFrame:
+    """The (branch, product) rows: a branch lists a product with a probability that grows with
+    its size and the product's popularity (small branches keep the best sellers); OUT_OF_STOCK_SHARE
+    of the listed rows are at 0 units, ORDERABLE_SHARE of those can still be ordered. A delisted
+    product keeps a listing in DELISTED_RESIDUAL_STOCK of the branches (old stock on a shelf)."""
+    n = len(cat.products)
+    popular = 1.0 - cat.pop_rank / max(n - 1, 1)  # 1 = best seller outside kits, 0 = tail
+    p_listed = np.clip(share[:, None] * (0.45 + 1.1 * popular[None, :]), 0.0, 0.98)
+    p_listed[:, delisted] = DELISTED_RESIDUAL_STOCK
+    branch, row = np.nonzero(rng.random(p_listed.shape) < p_listed)
+    typical = cat.row_qty[row]
+    qty = rng.poisson(4.0 * typical + 2.0) + 1
+    out = rng.random(len(row)) < OUT_OF_STOCK_SHARE
+    qty[out] = 0
+    orderable = (out & (rng.random(len(row)) < ORDERABLE_SHARE)) | (~out & (rng.random(len(row)) < 0.8))
+    return pd.DataFrame(
+        {
+            "id_agence": agences["id_agence"].to_numpy()[branch],
+            "id_produit": cat.products["id_produit"].to_numpy()[row],
+            "qte_stock": qty.astype(np.int64),
+            "commandable": orderable.astype(np.int64),
+        }
     )
 
 

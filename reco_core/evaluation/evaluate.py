@@ -145,6 +145,7 @@ class EvalReport:
     methods: list[MethodScores]
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    controls: dict | None = None  # what the controls cost (controls_cost.py), with a catalogue state
 
     @property
     def ranker(self) -> MethodScores:
@@ -186,7 +187,7 @@ class EvalReport:
             "lift_over_best_baseline": self.lift(),
             "timings_s": self.timings,
             "warnings": self.warnings,
-        }
+        } | ({"controls": self.controls} if self.controls is not None else {})
 
 
 def evaluate_run(
@@ -199,8 +200,13 @@ def evaluate_run(
     with_ease: bool = True,
     allow_train_orders: bool = False,
     progress: ProgressFn | None = None,
+    catalog: Path | str | None = None,
+    rules: Path | str | None = None,
 ) -> EvalReport:
-    """Evaluate the ranker of `run` with `profile` on the orders of `ventes` (see module doc)."""
+    """Evaluate the ranker of `run` with `profile` on the orders of `ventes` (see module doc).
+
+    `catalog` (a catalogue-state directory) adds what the controls cost on the same samples
+    (controls_cost.py), with the rules version `rules` in force when given."""
     t0 = time.perf_counter()
     index = load_index(run)
     leakage = check_leakage(ventes, [index.run], allow_train_orders=allow_train_orders)
@@ -218,7 +224,13 @@ def evaluate_run(
     warnings = list(leakage["warnings"])
     if protocol.mode == "use_order" and (unknown := unknown_professions(index, samples)):
         warnings.append(f"{unknown} samples have a profession the run does not know: detected instead")
+    controls = None
+    if catalog is not None:
+        t3 = time.perf_counter()
+        controls = _controls_cost(index, profile, samples, protocol, catalog, rules)
+        timings["controls"] = time.perf_counter() - t3
     return EvalReport(
+        controls=controls,
         run={"run_id": index.run.run_id, "run_dir": str(index.run.run_dir)},
         ventes={"path": str(ventes), "orders": orders.n_baskets},
         profile=profile.name,
@@ -229,3 +241,24 @@ def evaluate_run(
         timings={name: round(seconds, 3) for name, seconds in timings.items()},
         warnings=warnings,
     )
+
+
+def _controls_cost(
+    index: RankerIndex,
+    profile: Profile,
+    samples: Samples,
+    protocol: Protocol,
+    catalog: Path | str,
+    rules: Path | str | None,
+) -> dict:
+    from reco_core.catalog.state import load_catalog
+    from reco_core.evaluation.controls_cost import controls_cost
+    from reco_core.evaluation.scoring import query_professions
+    from reco_core.ranking.controls import ControlIndex
+    from reco_core.rules.apply import RulesEngine
+    from reco_core.rules.versions import load_rules
+
+    view = ControlIndex.build(index, load_catalog(catalog))
+    engine = None if rules is None else RulesEngine.build(load_rules(rules), view)
+    professions = query_professions(index, samples, protocol.mode)
+    return controls_cost(view, engine, profile, samples, professions, protocol.k, protocol.seed)

@@ -76,6 +76,10 @@ def format_evaluation(report: dict) -> str:
         out.append(
             table(["method", *names], [[n, *(m["lists"][x] for x in names)] for n, m in methods.items()])
         )
+    if cost := report.get("controls"):
+        from reco_core.evaluation.controls_cost import format_controls
+
+        out += format_controls(cost)
     if lift := report["lift_over_best_baseline"]:
         out += ["", "ranker vs the best baseline of each metric:"]
         out += [

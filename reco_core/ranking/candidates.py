@@ -7,6 +7,11 @@ most popular items of each profession of the mix + the TOP_POPG most
 popular items overall, minus the basket. A pool smaller than asked (`min_size`: tiny catalogue,
 zero pool sizes) is topped up from the global popularity order, so that k items can be returned.
 
+With a request filter (controls.CandidateFilter: delisted, out of stock at the branch, excluded,
+blocked by a rule), candidates that fail it leave the pool before anything is scored, and the
+top-up takes the most popular items that pass, chunk by chunk, as deep into the popularity order
+as it takes: k items come back whenever the catalogue has k that pass.
+
 TOP_PAIRS_TOTAL caps the entries one pair table gives for the whole basket (a row then gives at
 most ceil(TOP_PAIRS_TOTAL / basket size)): without it a 30-item basket reads ~100k entries and
 pools tens of thousands of candidates, each costing an embedding gather, for entries deep in
@@ -21,6 +26,7 @@ n_items per signal) and each table's entries are summed with np.bincount.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +35,9 @@ from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
 from reco_core.ranking.signals import Signal
+
+if TYPE_CHECKING:
+    from reco_core.ranking.controls import CandidateFilter
 
 # The signals of CandidatePool.pair_parts, one row each, in this order.
 POOL_SIGNALS = (Signal.PAIR, Signal.PAIR_ANY, Signal.REVERSE, Signal.EASE)
@@ -73,9 +82,16 @@ class CandidatePool:
 
 
 def build_pool(
-    index: RankerIndex, basket: np.ndarray, mix: ProfessionMix, params: BasketParams, min_size: int
+    index: RankerIndex,
+    basket: np.ndarray,
+    mix: ProfessionMix,
+    params: BasketParams,
+    min_size: int,
+    *,
+    keep: CandidateFilter | None = None,
 ) -> CandidatePool:
-    """The pool of a basket (item indices; may be empty) scored for `mix`."""
+    """The pool of a basket (item indices; may be empty) scored for `mix`; only candidates that
+    `keep` allows, when given."""
     n_basket = len(basket)
     tables = _pair_tables(index, mix, params, n_basket)
     reads = [_read_rows(table, basket, take) for table, take, _, _ in tables]
@@ -89,14 +105,20 @@ def build_pool(
     member[popg] = True
     member[basket] = False
     items = np.flatnonzero(member)
+    if keep is not None:
+        ok = keep.keep(items)
+        member[items[~ok]] = False
+        items = items[ok]
     if len(items) < min_size:
-        extra = _top_up(index, member, basket, min_size - len(items))
+        extra = _top_up(index, member, basket, min_size - len(items), keep)
         member[extra] = True
         popg = np.concatenate([popg, extra])
         items = np.flatnonzero(member)
 
     n = len(items)
     slot = np.empty(index.n_items, dtype=np.int32)  # only read at pool and basket items
+    if keep is not None:
+        slot[entry_items] = n  # entries naming a filtered-out candidate: the dropped bin too
     slot[items] = np.arange(n, dtype=np.int32)
     slot[basket] = n  # entries naming a basket item land in an extra bin, dropped
     local = slot[entry_items]
@@ -159,11 +181,32 @@ def _read_rows(table: CsrPairs, rows: np.ndarray, take: int) -> tuple[np.ndarray
     return table.indices[flat], table.scores[flat], lens
 
 
-def _top_up(index: RankerIndex, member: np.ndarray, basket: np.ndarray, count: int) -> np.ndarray:
-    """The `count` most popular items that are neither in the pool nor in the basket."""
+def _top_up(
+    index: RankerIndex,
+    member: np.ndarray,
+    basket: np.ndarray,
+    count: int,
+    keep: CandidateFilter | None = None,
+) -> np.ndarray:
+    """The `count` most popular items that are neither in the pool nor in the basket (and that
+    `keep` allows: read by chunks of the popularity order, each twice the last, so a branch that
+    stocks little costs a few chunks, and only an impossible request reads the whole order)."""
     taken = member.copy()
     taken[basket] = True
-    return index.pop_order[~taken[index.pop_order]][:count]
+    if keep is None:
+        return index.pop_order[~taken[index.pop_order]][:count]
+    found: list[np.ndarray] = []
+    start, chunk, total = 0, max(4 * count, 1024), len(index.pop_order)
+    while count > 0 and start < total:
+        part = index.pop_order[start : start + chunk]
+        part = part[~taken[part]]
+        part = part[keep.keep(part)][:count]
+        found.append(part)
+        count -= len(part)
+        start, chunk = start + chunk, 2 * chunk
+    if count > 0:
+        keep.exhausted = True
+    return _concat(found, np.int64)
 
 
 def _link_bits(local: np.ndarray, basket_index: np.ndarray, n_basket: int, n: int) -> np.ndarray:

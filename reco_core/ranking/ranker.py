@@ -3,26 +3,31 @@
 It validates the request, then chains pure functions: basket -> profession mix -> candidate
 pool -> signal rows -> selection -> explained items. Nothing is cached or mutated between calls,
 so concurrent requests on one RankerIndex are safe.
+
+Controls (reco_core.ranking.controls) enter as a per-request `CandidateFilter`, applied where the
+pool is built, and merchandising rules (reco_core.rules) as a `PostRanking` step applied to the
+ranked list: both optional, and a request without them ranks exactly as before.
 """
 
 from __future__ import annotations
 
 import enum
 import operator
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Sequence
+from typing import Final, Protocol
 
 import numpy as np
 
 from reco_core.errors import RecoError
 from reco_core.ranking.candidates import CandidatePool, build_pool
+from reco_core.ranking.controls import CandidateFilter
 from reco_core.ranking.diversify import choose, shortlist_size
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.learned import SHORTLIST, pool_params, shortlist_features
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix, basket_centroid, detect_mix
 from reco_core.ranking.profiles import Profile
-from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, ScoreBreakdown
+from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, RuleApplied, ScoreBreakdown
 from reco_core.ranking.scoring import Scores, score_learned, score_pool, score_popularity
 from reco_core.ranking.signals import Signal
 from reco_core.text import fold_one
@@ -41,6 +46,26 @@ class NoProfession(enum.Enum):
 NO_PROFESSION: Final = NoProfession.NO_PROFESSION
 
 
+class PostRanking(Protocol):
+    """A step applied to the ranked list (the merchandising rules, reco_core.rules.apply)."""
+
+    @property
+    def extra_depth(self) -> int:
+        """How many items beyond k it needs to see (a buried item leaves room for the next ones)."""
+        ...
+
+    def apply(
+        self,
+        index: RankerIndex,
+        items: list[RecommendedItem],
+        basket: np.ndarray,
+        k: int,
+        candidate_filter: CandidateFilter | None,
+    ) -> tuple[list[RecommendedItem], Sequence[RuleApplied]]:
+        """The final list (at most k items) and what each rule did."""
+        ...
+
+
 def recommend(
     index: RankerIndex,
     params: Profile | BasketParams,
@@ -49,6 +74,8 @@ def recommend(
     k: int,
     *,
     explain: bool = True,
+    candidate_filter: CandidateFilter | None = None,
+    rules: PostRanking | None = None,
 ) -> Recommendation:
     """The k products that best complete a basket.
 
@@ -60,6 +87,9 @@ def recommend(
     basket; NO_PROFESSION -> scored for everyone (see NO_PROFESSION). Unknown product ids are
     ignored and reported; with no known item left, the answer is the popularity of the profession
     (or global popularity) and says so in `fallback`.
+    `candidate_filter`: what this request may return (controls.ControlIndex.filter); the pool is
+    filtered before scoring and topped up so that k items come back when the catalogue allows;
+    `shortfall` says why there are fewer otherwise. `rules`: applied to the ranked list.
     Raises RecoError for an invalid k or a product id that is not an integer.
     """
     k = _check_k(k)
@@ -69,19 +99,26 @@ def recommend(
     bucket, p = profile.for_size(len(basket))
     row, unknown_profession = _profession(index, profession)
 
+    keep = candidate_filter
     if len(basket):
         fallback: Fallback | None = None
-        mix, pool, scores = _score_basket(index, basket, row, p, k)
+        mix, pool, scores = _score_basket(index, basket, row, p, k, keep)
     else:
         if row == index.any_row:  # everyone's popularity is the global one
             row = None
         fallback = "global_popularity" if row is None else "profession_popularity"
-        mix, pool, scores = _score_popularity(index, row, p, k)
-    chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, k, p)
+        mix, pool, scores = _score_popularity(index, row, p, k, keep)
+    depth = k + (rules.extra_depth if rules is not None else 0)
+    chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, depth, p)
     if explain:
         scores.explain(chosen)
+    items = [_item(index, pool, scores, int(c), basket_ids) for c in chosen]
+    applied: Sequence[RuleApplied] = ()
+    if rules is not None:
+        items, applied = rules.apply(index, items, basket, k, keep)
+    items = items[:k]
     return Recommendation(
-        items=tuple(_item(index, pool, scores, int(c), basket_ids) for c in chosen),
+        items=tuple(items),
         basket=basket_ids,
         unknown_product_ids=unknown_ids,
         profession=None if row is None else index.row_names[row],
@@ -90,14 +127,34 @@ def recommend(
         fallback=fallback,
         bucket=bucket,
         params=p,
+        removed=dict(keep.removed) if keep is not None else {},
+        shortfall=_shortfall(len(items), k, len(pool.items), keep),
+        rules_applied=tuple(applied),
+    )
+
+
+def _shortfall(n: int, k: int, pooled: int, keep: CandidateFilter | None) -> str | None:
+    """Why fewer than k items came back (None when k did)."""
+    if n >= k:
+        return None
+    if keep is None:
+        return f"the run has only {pooled} products that can complete this basket"
+    removed = ", ".join(f"{count} {reason}" for reason, count in keep.removed.items() if count)
+    return f"only {pooled} products of the catalogue pass this request's controls" + (
+        f" (left out of the candidates: {removed})" if removed else ""
     )
 
 
 def _score_basket(
-    index: RankerIndex, basket: np.ndarray, row: int | None, p: BasketParams, k: int
+    index: RankerIndex,
+    basket: np.ndarray,
+    row: int | None,
+    p: BasketParams,
+    k: int,
+    keep: CandidateFilter | None = None,
 ) -> tuple[ProfessionMix, CandidatePool, Scores]:
     learned = bool(p.LEARNED_BLEND and index.blend is not None)
-    mix, centroid, pool, features = basket_pool(index, basket, row, p, k, learned=learned)
+    mix, centroid, pool, features = basket_pool(index, basket, row, p, k, learned=learned, keep=keep)
     pl_share = float(index.item_stats[basket, index.pl_column].mean())
     if features is not None:
         return mix, pool, score_learned(index, pool, features, pl_share, p)
@@ -105,7 +162,14 @@ def _score_basket(
 
 
 def basket_pool(
-    index: RankerIndex, basket: np.ndarray, row: int | None, p: BasketParams, k: int, *, learned: bool
+    index: RankerIndex,
+    basket: np.ndarray,
+    row: int | None,
+    p: BasketParams,
+    k: int,
+    *,
+    learned: bool,
+    keep: CandidateFilter | None = None,
 ) -> tuple[ProfessionMix, np.ndarray | None, CandidatePool, np.ndarray | None]:
     """(profession mix, basket centroid, candidate pool, features) of a non-empty basket (item
     indices).
@@ -128,8 +192,8 @@ def basket_pool(
             minmass=p.PROFMIX_MINMASS,
         )
     if not learned:
-        return mix, centroid, build_pool(index, basket, mix, p, shortlist_size(k)), None
-    pool = build_pool(index, basket, mix, pool_params(p), shortlist_size(k))
+        return mix, centroid, build_pool(index, basket, mix, p, shortlist_size(k), keep=keep), None
+    pool = build_pool(index, basket, mix, pool_params(p), shortlist_size(k), keep=keep)
     slots, features = shortlist_features(
         index, pool, centroid, mix, max(SHORTLIST, 3 * k), named=row is not None
     )
@@ -137,11 +201,11 @@ def basket_pool(
 
 
 def _score_popularity(
-    index: RankerIndex, row: int | None, p: BasketParams, k: int
+    index: RankerIndex, row: int | None, p: BasketParams, k: int, keep: CandidateFilter | None = None
 ) -> tuple[ProfessionMix, CandidatePool, Scores]:
     """No usable basket: the popular items of the profession, or of everyone."""
     mix = ProfessionMix.empty() if row is None else ProfessionMix.single(row)
-    pool = build_pool(index, np.empty(0, np.int64), mix, p, shortlist_size(k))
+    pool = build_pool(index, np.empty(0, np.int64), mix, p, shortlist_size(k), keep=keep)
     return mix, pool, score_popularity(index, pool, row)
 
 

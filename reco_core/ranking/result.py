@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from typing import Literal
 
 from reco_core.ranking.params import BasketParams
@@ -41,6 +41,26 @@ if tuple(field.name for field in fields(ScoreBreakdown)) != SIGNAL_NAMES:  # pra
 
 
 @dataclass(frozen=True)
+class RuleHit:
+    """A merchandising rule that touched a recommended item: pinned it, or moved it (boost/bury)."""
+
+    rule_id: str
+    action: str  # "pin" | "boost" | "bury"
+    detail: str  # in words, for the playground and the logs ("rang 2 imposé", "+3 rangs"...)
+
+
+@dataclass(frozen=True)
+class RuleApplied:
+    """What one rule did to an answer: the products it touched (blocks: how many it removed)."""
+
+    rule_id: str
+    action: str  # "block" | "pin" | "boost" | "bury"
+    product_ids: tuple[int, ...] = ()
+    removed: int = 0  # candidates a block left out
+    skipped: str | None = None  # why an active rule did nothing (a pin whose product cannot be sold)
+
+
+@dataclass(frozen=True)
 class RecommendedItem:
     product_id: int
     score: float  # = breakdown.total
@@ -49,6 +69,7 @@ class RecommendedItem:
     # "popp" / "popg" when it entered the pool as a popular item of a profession of the mix /
     # overall; then "emb" when the embedding similarity is its largest contribution.
     sources: tuple[int | str, ...]
+    rules: tuple[RuleHit, ...] = ()  # the merchandising rules that placed or moved it
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,10 @@ class Recommendation:
     fallback: Fallback | None
     bucket: str  # the profile bucket chosen for the basket size
     params: BasketParams
+    # Controls: candidates left out, by reason (controls.REASONS); why fewer than k came back.
+    removed: Mapping[str, int] = field(default_factory=dict)
+    shortfall: str | None = None
+    rules_applied: tuple[RuleApplied, ...] = ()
 
     @property
     def product_ids(self) -> tuple[int, ...]:

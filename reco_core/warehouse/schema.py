@@ -46,11 +46,41 @@ products = Table(
     Column("id_marque", SmallInteger, nullable=False, default=0),  # 1 = own brand (MDD)
 )
 
+# --- the catalogue state (reco_core.catalog): branches, stock, product status -------------------
+# Optional: a warehouse without them still trains and serves, unfiltered.
+agences = Table(
+    "agences",
+    metadata,
+    Column("id_agence", BigInteger, primary_key=True, autoincrement=False),
+    Column("lib_agence", String(200), nullable=True),
+)
+
 customers = Table(
     "customers",
     metadata,
     Column("id_client", BigInteger, primary_key=True, autoincrement=False),
     Column("profession", String(64), nullable=True),
+    Column("id_agence", BigInteger, ForeignKey("agences.id_agence"), nullable=True),  # home branch
+)
+
+# One row per (branch, product) the branch lists; a product without a row is not sold there.
+stock = Table(
+    "stock",
+    metadata,
+    Column("id_agence", BigInteger, ForeignKey("agences.id_agence"), primary_key=True),
+    Column("id_produit", BigInteger, ForeignKey("products.id_produit"), primary_key=True),
+    Column("qte_stock", Integer, nullable=False, default=0),  # units on hand
+    Column("commandable", SmallInteger, nullable=False, default=0),  # 1 = can be ordered for the customer
+)
+
+# One row per product of the catalogue: delisted (déréférencé) or not, since when, its brand.
+product_status = Table(
+    "product_status",
+    metadata,
+    Column("id_produit", BigInteger, ForeignKey("products.id_produit"), primary_key=True),
+    Column("dereference", SmallInteger, nullable=False, default=0),  # 1 = delisted: never sold again
+    Column("date_dereferencement", Date, nullable=True),
+    Column("lib_marque", String(100), nullable=True),  # the brand (Placo, Knauf, Batipro...)
 )
 
 orders = Table(
@@ -71,4 +101,14 @@ order_lines = Table(
 )
 
 # Insertion order that respects the foreign keys.
-TABLE_ORDER: tuple[Table, ...] = (univers, gammes, products, customers, orders, order_lines)
+TABLE_ORDER: tuple[Table, ...] = (
+    univers,
+    gammes,
+    products,
+    agences,
+    customers,
+    orders,
+    order_lines,
+    stock,
+    product_status,
+)

@@ -15,6 +15,6 @@ router = APIRouter(tags=["health"])
     "/healthz", response_model=Health, response_model_exclude_none=True, responses={503: {"model": Health}}
 )
 async def healthz(state: State) -> Health | JSONResponse:
-    if state.snapshot is None:
-        return JSONResponse({"ok": False, "reason": state.not_ready_reason}, status_code=503)
+    if (reason := state.blocking_reason) is not None:
+        return JSONResponse({"ok": False, "reason": reason}, status_code=503)
     return Health(ok=True)

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse
 from reco_core.ranking.signals import Signal
 from serving.deps import ServedSnapshot
 from serving.schemas import MAX_K, ErrorBody, PlaygroundOptions, Reordering, SignalInfo
+from serving.views import branches
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -43,4 +44,7 @@ async def playground_options(snapshot: ServedSnapshot) -> PlaygroundOptions:
             }
             for name, profile in snapshot.profiles.items()
         },
+        branches=branches(snapshot),
+        catalog_id=None if snapshot.catalog is None else snapshot.catalog.state_id,
+        rules_id=None if snapshot.rules is None else snapshot.rules.version_id,
     )

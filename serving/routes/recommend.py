@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from reco_core.errors import RecoError
-from reco_core.ranking import get_profile, recommend
+from reco_core.ranking import get_profile
+from reco_core.ranking.controls import ControlError, Controls
+from reco_core.rules.apply import recommend_with_controls
 from serving.deps import ServedSnapshot
 from serving.schemas import ErrorBody, RecommendRequest, RecommendResponse
 from serving.views import recommendation
@@ -27,6 +29,11 @@ async def recommend_panier(body: RecommendRequest, snapshot: ServedSnapshot) -> 
     on the event loop: it takes a few milliseconds of CPU, less than a thread hand-off would
     cost under load. `profile` picks another profile of the loaded file for this request only
     (an unknown one is a 422 listing the known ones).
+
+    Controls: delisted products are never returned (with a catalogue state served); `agence`
+    keeps what that branch stocks or can order; exclusions and univers/gamme filters apply; the
+    rules in force apply after ranking. k products come back whenever the catalogue allows;
+    `shortfall` says why otherwise. An unknown branch is a 422 naming `agence`.
     """
     profile = snapshot.profile
     if body.profile is not None:
@@ -34,5 +41,18 @@ async def recommend_panier(body: RecommendRequest, snapshot: ServedSnapshot) -> 
             profile = get_profile(snapshot.profiles, body.profile)
         except RecoError as exc:
             raise HTTPException(422, f"profile: {exc}") from None
-    reco = recommend(snapshot.index, profile, body.profession, body.product_ids, body.k)
-    return recommendation(snapshot, reco, body.expand, profile.name)
+    controls = Controls(
+        agence=body.agence,
+        exclude_product_ids=tuple(body.exclude_product_ids),
+        include_univers=tuple(body.include_univers),
+        exclude_univers=tuple(body.exclude_univers),
+        include_gammes=tuple(body.include_gammes),
+        exclude_gammes=tuple(body.exclude_gammes),
+    )
+    try:
+        reco = recommend_with_controls(
+            snapshot.controls, snapshot.rules, profile, body.profession, body.product_ids, body.k, controls
+        )
+    except ControlError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return recommendation(snapshot, reco, body.expand, profile.name, controls)

@@ -11,7 +11,7 @@ from reco_core import __version__
 from serving.deps import State
 from serving.runs import current_link
 from serving.schemas import ReloadReportOut, VersionResponse
-from serving.views import profile_info, run_info
+from serving.views import profile_info, run_info, state_info
 
 router = APIRouter(tags=["service"])
 
@@ -24,11 +24,13 @@ async def version(state: State) -> VersionResponse:
         service="reco-materiaux",
         version=__version__,
         worker_pid=os.getpid(),
-        ready=snapshot is not None,
-        not_ready_reason=None if snapshot is not None else state.not_ready_reason,
+        ready=state.blocking_reason is None,
+        not_ready_reason=state.blocking_reason,
         run=None if snapshot is None else run_info(snapshot, state.pinned),
         profile=None if snapshot is None else profile_info(snapshot),
         run_current=current_link(state.settings.artifact_root),
         last_reload=None if report is None else ReloadReportOut(**asdict(report)),
         reload_check_seconds=state.settings.reload_check_seconds,
+        catalog=state_info(state, state.catalog, snapshot),
+        rules=state_info(state, state.rules, snapshot),
     )

@@ -51,6 +51,7 @@ function label(product) {
 }
 
 function signalLabel(name) {
+  if (name === "rule") return "imposé par une règle de merchandising";
   const signal = SIGNALS.find((s) => s.name === name);
   return signal ? signal.label : name;
 }
@@ -71,6 +72,7 @@ async function loadOptions() {
       byId("profile").append(option);
       byId("compare").append(el("option", { value: name, text: name }));
     }
+    fillBranches(options);
     MAX_K = options.max_k;
     byId("k").max = MAX_K;
     byId("max-k").textContent = MAX_K;
@@ -86,6 +88,23 @@ async function loadOptions() {
     byId("run-info").textContent = "aucun modèle servi";
     render({ kind: "error", message: error.message });
   }
+}
+
+// The branch picker: the catalogue state's branches; without a state, nothing to filter with.
+function fillBranches(options) {
+  const select = byId("agence");
+  const branches = options.branches || [];
+  for (const branch of branches) {
+    const name = branch.label || `agence ${branch.id}`;
+    select.append(el("option", { value: String(branch.id), text: `${name} (${branch.available} produits disponibles)` }));
+  }
+  if (!branches.length) {
+    select.replaceChildren(el("option", { value: "", text: "aucun état du catalogue servi : pas de filtre de stock" }));
+    select.disabled = true;
+  }
+  const extra = [options.catalog_id ? `catalogue ${options.catalog_id}` : "sans état du catalogue",
+    options.rules_id ? `règles ${options.rules_id}` : "sans règles"];
+  byId("run-info").textContent += ` · ${extra.join(" · ")}`;
 }
 
 // --- search ----------------------------------------------------------------------------------
@@ -189,6 +208,7 @@ async function recommend() {
     product_ids: [...basket.keys()],
     profession: byId("profession").value || null,
     expand: true,
+    ...(byId("agence").value ? { agence: Number(byId("agence").value) } : {}),
     ...(k === null ? {} : { k }),
   };
   const seq = ++recommendSeq;
@@ -265,9 +285,13 @@ function column(answer, other, largest, defaultK) {
   const settings = (REORDERING[answer.profile] || {})[answer.bucket];
   // A card scored higher than one placed above it was moved down by the re-ordering; the cards
   // it was moved below, scored lower than one placed after them, were moved up.
-  const moved = items.map((item, i) => {
-    if (items.slice(0, i).some((above) => above.score < item.score)) return "down";
-    if (items.slice(i + 1).some((below) => below.score > item.score)) return "up";
+  // Cards placed by a merchandising rule are not compared: the rule says why they are there.
+  const ranked = items.filter((item) => !(item.rules || []).length);
+  const moved = items.map((item) => {
+    if ((item.rules || []).length) return null;
+    const i = ranked.indexOf(item);
+    if (ranked.slice(0, i).some((above) => above.score < item.score)) return "down";
+    if (ranked.slice(i + 1).some((below) => below.score > item.score)) return "up";
     return null;
   });
   const notes = [
@@ -280,6 +304,7 @@ function column(answer, other, largest, defaultK) {
   if (answer.unknown_profession) notes.push(`métier « ${answer.unknown_profession} » inconnu : déduit du panier`);
   const summary = el("div", { class: "summary", "data-testid": "summary" });
   for (const note of notes) summary.append(el("div", { text: note }));
+  summary.append(...controlsView(answer));
   if (moved.some(Boolean)) {
     summary.append(
       el("div", {
@@ -302,6 +327,43 @@ function column(answer, other, largest, defaultK) {
     mixView(answer),
     el("div", { class: "cards", "data-testid": "cards" }, ...cards),
   );
+}
+
+const REMOVED = {
+  delisted: "déréférencé(s)",
+  out_of_stock: "hors stock à l'agence",
+  excluded_product_ids: "exclu(s) par la requête",
+  univers: "hors univers demandés",
+  gammes: "hors gammes demandées",
+  blocked: "bloqué(s) par une règle",
+};
+const ACTIONS = { block: "blocage", pin: "épinglage", boost: "mise en avant", bury: "mise en retrait" };
+
+// What the controls and the merchandising rules did to this answer.
+function controlsView(answer) {
+  const out = [];
+  const controls = answer.controls;
+  if (controls) {
+    const removed = Object.entries(controls.removed || {}).map(([why, n]) => `${n} ${REMOVED[why] || why}`);
+    const where = controls.agence != null ? `agence ${controls.agence}` : "toutes agences";
+    out.push(el("div", { "data-testid": "controls", text: `stock : ${where}${removed.length ? ` · écartés : ${removed.join(", ")}` : ""}` }));
+    if (controls.note) out.push(el("div", { class: "muted", "data-testid": "controls-note", text: controls.note }));
+  }
+  if (answer.shortfall) out.push(el("div", { class: "error", "data-testid": "shortfall", text: `moins de produits que demandé : ${answer.shortfall}` }));
+  const rules = answer.rules_applied || [];
+  if (rules.length) {
+    const list = el("ul", { class: "rules", "data-testid": "rules-applied" });
+    for (const rule of rules) {
+      const what = rule.skipped
+        ? `sans effet : ${rule.skipped}`
+        : rule.action === "block"
+          ? `${plural(rule.removed, "candidat")} écarté${rule.removed > 1 ? "s" : ""}`
+          : `produit${rule.product_ids.length > 1 ? "s" : ""} ${rule.product_ids.join(", ")}`;
+      list.append(el("li", { "data-testid": "rule-applied", "data-rule": rule.rule_id, text: `règle « ${rule.rule_id} » (${ACTIONS[rule.action] || rule.action}) : ${what}` }));
+    }
+    out.push(el("div", { text: "règles appliquées :" }), list);
+  }
+  return out;
 }
 
 function mixView(answer) {
@@ -352,6 +414,9 @@ function card(item, largest, moved, otherRanks, otherProfile) {
   if (moved) {
     const text = moved === "down" ? "descendu pour la variété" : "remonté pour la variété";
     flags.append(el("span", { class: `flag reorder-${moved}`, "data-testid": "reordered", text }));
+  }
+  for (const hit of item.rules || []) {
+    flags.append(el("span", { class: "flag rule", "data-testid": "rule", "data-rule": hit.rule_id, text: `règle « ${hit.rule_id} » : ${hit.detail}` }));
   }
   let diff = null;
   if (otherRanks) {

@@ -28,6 +28,7 @@ from helpers.airflow_support import REPO, airflow_env, free_port
 from helpers.browser import chromium_page
 
 from reco_core.artifacts.store import current_run
+from reco_core.catalog.layout import CATALOG
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -139,6 +140,27 @@ def test_triggered_run_succeeds_under_the_scheduler(airflow, tmp_path):
 
     screenshot = graph_screenshot(env["AIRFLOW__API__BASE_URL"], client, run_id, tmp_path / "graph.png")
     print(f"graph view of {run_id}: {screenshot}")
+
+    # reco_catalog_refresh under the same scheduler: extraction, checks, verification, promotion
+    wait_for(
+        lambda: True if client.get("/dags/reco_catalog_refresh").status_code == 200 else None, 120, "DAG"
+    )
+    assert client.patch("/dags/reco_catalog_refresh", json={"is_paused": False}).status_code == 200
+    triggered = client.post("/dags/reco_catalog_refresh/dagRuns", json={"logical_date": None, "conf": {}})
+    assert triggered.status_code == 200, triggered.text
+    catalog_run = triggered.json()["dag_run_id"]
+
+    def catalog_finished() -> str | None:
+        state = client.get(f"/dags/reco_catalog_refresh/dagRuns/{catalog_run}").json()["state"]
+        return state if state in ("success", "failed") else None
+
+    assert wait_for(catalog_finished, 300, f"run {catalog_run}") == "success"
+    tasks = client.get(f"/dags/reco_catalog_refresh/dagRuns/{catalog_run}/taskInstances").json()
+    assert {t["task_id"]: t["state"] for t in tasks["task_instances"]} == dict.fromkeys(
+        ("extract", "validate", "verify", "promote", "prune"), "success"
+    )
+    state = current_run(env["RECO_ARTIFACT_ROOT"], CATALOG)
+    assert state is not None and state.name.endswith("_airflow")
 
 
 def graph_screenshot(base_url: str, client: httpx.Client, run_id: str, path: Path) -> Path:

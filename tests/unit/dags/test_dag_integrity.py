@@ -80,7 +80,11 @@ def parsed(tmp_path_factory) -> dict:
 def test_every_dag_file_imports(parsed):
     assert parsed["import_errors"] == {}
     files = sorted(p.stem for p in (REPO / "dags").glob("*.py"))
-    assert sorted(parsed["dags"]) == files == ["reco_cleanup", "reco_rollback", "reco_training"]
+    assert (
+        sorted(parsed["dags"])
+        == files
+        == ["reco_catalog_refresh", "reco_cleanup", "reco_rollback", "reco_training"]
+    )
 
 
 def test_parsing_makes_no_lookup_and_imports_nothing_heavy(parsed):
@@ -149,3 +153,19 @@ def test_the_gate_links_its_html_report(parsed):
     assert {t: task["extra_links"] for t, task in tasks.items() if task["extra_links"]} == {
         "gate": ["HTML report"]
     }
+
+
+def test_catalog_refresh_is_hourly_extract_validate_verify_promote_prune(parsed):
+    dag = parsed["dags"]["reco_catalog_refresh"]
+    tasks = dag["tasks"]
+    assert dag["schedule"] == "@hourly" and dag["catchup"] is False and dag["max_active_runs"] == 1
+    assert {t: set(v["downstream"]) for t, v in tasks.items()} == {
+        "extract": {"validate", "verify", "promote"},
+        "validate": {"verify"},
+        "verify": {"promote"},
+        "promote": {"prune"},
+        "prune": set(),
+    }
+    assert tasks["extract"]["retries"] == 2
+    assert dag["params"]["row_count_band"] == 0.2 and dag["params"]["max_delisted_share"] == 0.5
+    assert dag["params"]["keep_states"] == 48

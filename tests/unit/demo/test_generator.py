@@ -67,9 +67,10 @@ def test_tables_follow_the_warehouse_schema(small: DemoWarehouse) -> None:
             dtype = df[column].dtype
             if column.startswith(("lib_", "profession")):
                 assert pd.api.types.is_string_dtype(dtype) and df[column].notna().all(), column
-            elif column == "date_commande":
+            elif column.startswith("date_"):
                 assert pd.api.types.is_datetime64_dtype(dtype)
-                assert (df[column] == df[column].dt.normalize()).all()  # dates, no time of day
+                dated = df[column].dropna()
+                assert (dated == dated.dt.normalize()).all()  # dates, no time of day
             else:
                 assert dtype == np.int64, f"{table.name}.{column} is {dtype}"
 
@@ -265,3 +266,39 @@ def test_kit_round_trip_keeps_types(tmp_path) -> None:
     write_kits([kit], tmp_path / "k.json")
     (back,) = read_kits(tmp_path / "k.json")
     assert back == kit and isinstance(back.product_ids[0], int)
+
+
+def test_catalogue_state_tables_have_keys_and_plausible_shapes(default: DemoWarehouse) -> None:
+    """Big branches list most products, small ones fewer; a few percent of the catalogue is
+    delisted each month; customers have a home branch; the order tables do not depend on them."""
+    stock, status, agences = default.stock, default.product_status, default.agences
+    assert not stock.duplicated(["id_agence", "id_produit"]).any()
+    assert not status.duplicated(["id_produit"]).any() and len(status) == len(default.products)
+    assert stock["id_agence"].isin(agences["id_agence"]).all()
+    assert stock["id_produit"].isin(default.products["id_produit"]).all()
+    assert default.customers["id_agence"].isin(agences["id_agence"]).all()
+    assert default.customers["id_agence"].nunique() == len(agences)
+
+    available = stock[(stock["qte_stock"] > 0) | (stock["commandable"] == 1)]
+    share = available.groupby("id_agence").size() / len(default.products)
+    assert share.max() > 0.6 and share.min() < 0.3, share.describe()
+    assert ((stock["qte_stock"] == 0).mean()) < 0.15  # mostly in stock when listed
+
+    delisted = status["dereference"] == 1
+    months = status.loc[delisted, "date_dereferencement"].dt.to_period("M").value_counts()
+    assert 0.04 < delisted.mean() < 0.15
+    assert len(months) >= 5 and (months / len(status)).max() < 0.04  # a few percent a month
+    assert status.loc[~delisted, "date_dereferencement"].isna().all()
+    # best sellers are stocked more widely than the tail
+    per_product = available.groupby("id_produit").size().reindex(status["id_produit"], fill_value=0)
+    sold = default.order_lines["id_produit"].value_counts().reindex(status["id_produit"], fill_value=0)
+    top = sold.to_numpy() >= np.quantile(sold, 0.9)
+    assert per_product.to_numpy()[top].mean() > per_product.to_numpy()[~top].mean()
+
+
+def test_the_catalogue_state_does_not_change_the_order_tables() -> None:
+    """The branches came from a fifth random stream: orders are what they were without them."""
+    one, many = generate_demo(**SMALL, n_branches=1), generate_demo(**SMALL, n_branches=30)
+    pd.testing.assert_frame_equal(one.order_lines, many.order_lines)
+    pd.testing.assert_frame_equal(one.products, many.products)
+    assert len(many.agences) == 30 and len(one.agences) == 1
