@@ -3,6 +3,7 @@ controls tests, the serving tests and the benches filter with (real model, real 
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,16 @@ def build_demo_with_catalog(
     catalog_dir = write_state(root, dw)
     store.promote(root, catalog_dir, kind=CL.CATALOG)
     return DemoWithCatalog(dw, root, run_dir, catalog_dir)
+
+
+def fresh_root(demo: DemoWithCatalog, base: Path, *, catalog: bool = True) -> Path:
+    """The demo's run (and its catalogue state unless `catalog` is False), promoted, in a root of
+    the calling test's own."""
+    root = base / "artifacts"
+    root.mkdir()
+    shutil.copytree(demo.run_dir, root / demo.run_dir.name)
+    store.promote(root, demo.run_dir.name)
+    if catalog:
+        shutil.copytree(demo.catalog_dir, root / demo.catalog_dir.name)
+        store.promote(root, demo.catalog_dir.name, kind=CL.CATALOG)
+    return root

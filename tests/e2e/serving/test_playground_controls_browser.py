@@ -6,19 +6,16 @@ lists the rules that applied. Screenshots under tmp_path (paths printed)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers.browser import chromium_page
-from helpers.demo_catalog import DemoWithCatalog, build_demo_with_catalog
+from helpers.demo_catalog import DemoWithCatalog, build_demo_with_catalog, fresh_root
 from playwright.sync_api import expect
 from serving_server import running_server
 from test_playground_browser import add_from_search
 
-from reco_core.artifacts import store
-from reco_core.catalog.layout import CATALOG
 from reco_core.catalog.state import load_catalog
 from reco_core.rules.versions import publish_rules
 
@@ -29,12 +26,7 @@ RULE = "ba13-bande-a-joint"
 def setup(tmp_path_factory) -> tuple[DemoWithCatalog, Path, int, int, int]:
     base = tmp_path_factory.mktemp("playground_controls")
     demo = build_demo_with_catalog(base / "demo")
-    root = base / "artifacts"
-    root.mkdir()
-    for path in (demo.run_dir, demo.catalog_dir):
-        shutil.copytree(path, root / path.name)
-    store.promote(root, demo.run_dir.name)
-    store.promote(root, demo.catalog_dir.name, kind=CATALOG)
+    root = fresh_root(demo, base)
     state = load_catalog(demo.catalog_dir)
     row = int(np.argmax([b.available for b in state.branches]))
     trigger = int(demo.warehouse.kits[0].product_ids[0])
@@ -88,10 +80,7 @@ def test_branch_picker_and_the_rules_that_applied(setup, tmp_path):
 
 def test_without_a_catalogue_state_the_picker_says_so(setup, tmp_path):
     demo, _, _, trigger, _ = setup
-    root = tmp_path / "artifacts"
-    root.mkdir()
-    shutil.copytree(demo.run_dir, root / demo.run_dir.name)
-    store.promote(root, demo.run_dir.name)
+    root = fresh_root(demo, tmp_path, catalog=False)
     with running_server(tmp_path, RECO_ARTIFACT_ROOT=str(root)) as server, chromium_page() as browser:
         page = browser.page
         page.goto(server.url + "/")

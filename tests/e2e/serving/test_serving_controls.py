@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.demo_catalog import DemoWithCatalog, build_demo_with_catalog, write_state
+from helpers.demo_catalog import DemoWithCatalog, build_demo_with_catalog, fresh_root, write_state
 from serving_server import running_server
 
 from reco_core.artifacts import store
@@ -44,17 +44,6 @@ def wait_for(client, what: str, expected: str | None, seconds: float = 20) -> di
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} is {version[what]}, expected {expected}")
         time.sleep(0.2)
-
-
-def fresh_root(demo: DemoWithCatalog, base: Path) -> Path:
-    """The demo's run and catalogue state, promoted, in a root of this test's own."""
-    root = base / "artifacts"
-    root.mkdir()
-    shutil.copytree(demo.run_dir, root / demo.run_dir.name)
-    shutil.copytree(demo.catalog_dir, root / demo.catalog_dir.name)
-    store.promote(root, demo.run_dir.name)
-    store.promote(root, demo.catalog_dir.name, kind=CATALOG)
-    return root
 
 
 def test_branch_availability_exclusions_and_field_errors(demo: DemoWithCatalog, tmp_path: Path) -> None:
@@ -105,10 +94,7 @@ def test_branch_availability_exclusions_and_field_errors(demo: DemoWithCatalog, 
 def test_without_a_catalogue_state_nothing_is_filtered_and_the_answer_says_so(
     demo: DemoWithCatalog, tmp_path: Path
 ) -> None:
-    root = tmp_path / "artifacts"
-    root.mkdir()
-    shutil.copytree(demo.run_dir, root / demo.run_dir.name)
-    store.promote(root, demo.run_dir.name)
+    root = fresh_root(demo, tmp_path, catalog=False)
     with running_server(tmp_path, RECO_ARTIFACT_ROOT=str(root)) as server, server.client() as client:
         assert client.get("/healthz").json() == {"ok": True}
         answer = client.post("/recommend_panier", json={"product_ids": [100003], "agence": 1}).json()

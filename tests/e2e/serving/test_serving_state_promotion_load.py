@@ -10,7 +10,6 @@ it names; both workers must end on the last promoted state and rules."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections import Counter
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from helpers.demo_catalog import DemoWithCatalog, build_demo_with_catalog, catalog_frames
+from helpers.demo_catalog import DemoWithCatalog, build_demo_with_catalog, catalog_frames, fresh_root
 from serving_server import running_server
 
 from reco_core.artifacts import store
@@ -58,10 +57,7 @@ def workers_serving(url: str, expected: tuple[str, str], seconds: float = 20) ->
 def test_promotions_of_states_and_rules_under_load_lose_no_request(
     demo: DemoWithCatalog, tmp_path: Path
 ) -> None:
-    root = tmp_path / "artifacts"
-    root.mkdir()
-    shutil.copytree(demo.run_dir, root / demo.run_dir.name)
-    store.promote(root, demo.run_dir.name)
+    root = fresh_root(demo, tmp_path, catalog=False)
     states = {parity_state(root, demo, 0).name: 0, parity_state(root, demo, 1).name: 1}
     basket = [int(demo.warehouse.kits[0].product_ids[0])]
     rules_files = [tmp_path / f"rules{i}.yaml" for i in range(2)]
