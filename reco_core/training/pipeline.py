@@ -136,17 +136,8 @@ def train(cfg: TrainConfig) -> Path:
     item_to_gamme, item_is_pl = popularity.item_attributes(item_ids, details)
     watch.lap("precompute")
 
-    source = "baskets" if pair_table is None else "df_couple_produit"
-    if pair_table is not None:
-        counts = pairs.counts_from_table(pair_table, item_ids, professions)
-    else:
-        counts = pairs.counts_from_baskets(x, prof, weight, n_prof)
-    pair_table = None
-    orders_by_prof = profession_item_counts(x, prof, weight, n_prof)
-    fwd, rev, raw, kept = pairs.indexes_for(cfg, counts, professions, orders_by_prof, item_ids)
-    del counts, orders_by_prof
-    watch.lap("pairs", source=source, kept=sum(kept.values()))
-
+    # Before the shipped pair tables: it reads none of them, and their memory need not add to
+    # the EASE fit's at 300k products.
     try:
         learned = _learned_relevance(
             cfg,
@@ -165,6 +156,17 @@ def train(cfg: TrainConfig) -> Path:
         logs.event(log, "learned relevance skipped", level=logging.WARNING, reason=str(exc))
         learned = None
     watch.lap("learned_blend", learned=learned is not None)
+
+    source = "baskets" if pair_table is None else "df_couple_produit"
+    if pair_table is not None:
+        counts = pairs.counts_from_table(pair_table, item_ids, professions)
+    else:
+        counts = pairs.counts_from_baskets(x, prof, weight, n_prof)
+    pair_table = None
+    orders_by_prof = profession_item_counts(x, prof, weight, n_prof)
+    fwd, rev, raw, kept = pairs.indexes_for(cfg, counts, professions, orders_by_prof, item_ids)
+    del counts, orders_by_prof
+    watch.lap("pairs", source=source, kept=sum(kept.values()))
 
     root = Path(cfg.artifact_root)
     name = new_run_name(root, cfg.run_tag)
