@@ -42,7 +42,8 @@ FEATURES: tuple[tuple[str, Signal], ...] = (
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in FEATURES)
 # The feature columns of each signal that an explanation sets to 0 (ablation); the basket size and
-# the mix are context, not signals of the candidate, so their effect stays in Signal.BASE.
+# whether the profession was named are context, not signals of the candidate, so their effect
+# stays in Signal.BASE.
 ABLATED: dict[Signal, list[int]] = {}
 for _column, (_, _signal) in enumerate(FEATURES):
     if _signal is not Signal.BASE:
