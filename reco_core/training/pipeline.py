@@ -87,6 +87,13 @@ def train(cfg: TrainConfig) -> Path:
     x, prof, weight = x[nonempty], baskets.prof[nonempty], baskets.weight[nonempty]
     n_items, n_prof = len(item_ids), len(professions)
     watch.lap("items", items=n_items, baskets=x.shape[0], professions=n_prof)
+    # df_couple_produit is read first so that a bad file fails before LightFM; its counts are
+    # taken now, so that the frame (tens of millions of rows at 300k products) is not held
+    # through LightFM and the learned blend.
+    source = "baskets" if pair_table is None else "df_couple_produit"
+    counts = None if pair_table is None else pairs.counts_from_table(pair_table, item_ids, professions)
+    del pair_table
+    watch.lap("pair_counts", source=source)
 
     rng = np.random.default_rng(cfg.seed)
     # Held out of LightFM: its early-stopping baskets and the learned blend's (training/blend.py).
@@ -157,12 +164,8 @@ def train(cfg: TrainConfig) -> Path:
         learned = None
     watch.lap("learned_blend", learned=learned is not None)
 
-    source = "baskets" if pair_table is None else "df_couple_produit"
-    if pair_table is not None:
-        counts = pairs.counts_from_table(pair_table, item_ids, professions)
-    else:
+    if counts is None:
         counts = pairs.counts_from_baskets(x, prof, weight, n_prof)
-    pair_table = None
     orders_by_prof = profession_item_counts(x, prof, weight, n_prof)
     fwd, rev, raw, kept = pairs.indexes_for(cfg, counts, professions, orders_by_prof, item_ids)
     del counts, orders_by_prof
