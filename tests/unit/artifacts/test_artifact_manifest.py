@@ -23,7 +23,7 @@ def test_manifest_lists_every_other_file_with_size_and_sha256(run_dir):
     doc = _doc(run_dir)
     assert doc["format"] == M.MANIFEST_FORMAT
     assert doc["run_id"] == run_dir.name
-    assert set(doc["files"]) == set(L.RUN_FILES) | set(L.OPTIONAL_FILES)
+    assert set(doc["files"]) == set(L.RUN_FILES) | set(L.OPTIONAL_FILES) | set(L.COLUMNAR_FILES)
     for name, entry in doc["files"].items():
         data = (run_dir / name).read_bytes()
         assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from helpers.random_blend import random_blend
-from helpers.tiny_run import replace_array, replace_file, replace_pickle
+from helpers.tiny_run import make_tiny_run, replace_array, replace_file, replace_pickle
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts import verify as V
@@ -23,7 +23,7 @@ from reco_core.artifacts.store import promote
 from reco_core.artifacts.verify import verify_run
 from reco_core.errors import ArtifactError
 from reco_core.ranking.blend_model import FEATURE_NAMES
-from reco_core.training.run_writer import save_pair_index
+from reco_core.training.run_writer import save_json, save_pair_index
 
 
 def _truncate(data: bytes) -> bytes:
@@ -56,7 +56,7 @@ def test_the_tiny_run_verifies(run_dir):
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
-@pytest.mark.parametrize("name", L.RUN_FILES)
+@pytest.mark.parametrize("name", (*L.RUN_FILES, *L.COLUMNAR_FILES))
 def test_a_damaged_file_is_reported_and_refused(run_dir, root, name, damage):
     path = run_dir / name
     if DAMAGES[damage] is None:
@@ -209,6 +209,7 @@ def test_inconsistent_pair_index(run_dir, root, name, damage, file_part, message
     meta, arrays = _pairs(run_dir, name)
     damage(meta, arrays)
     save_pair_index(run_dir, name, (meta, arrays))
+    save_json(run_dir, L.pair_meta_file(name), meta)  # the JSON twin serving reads says the same
     write_manifest(run_dir)
     problems = verify_run(run_dir).problems
     where = name.removesuffix(".pkl") + file_part if file_part else name
@@ -227,6 +228,9 @@ def test_mapping_whose_item_indices_are_not_a_permutation(run_dir):
 def test_mapping_with_professions_of_another_length_than_the_arrays(run_dir):
     mapping = pickle.loads((run_dir / L.MAPPING).read_bytes())
     mapping["professions"].append("CARRELEUR")
+    index = json.loads((run_dir / L.ITEM_INDEX).read_text())
+    index["professions"].append("CARRELEUR")  # the columnar twin says the same
+    save_json(run_dir, L.ITEM_INDEX, index)
     replace_pickle(run_dir, L.MAPPING, mapping)
     problems = verify_run(run_dir).problems
     assert {p.split(":")[0] for p in problems} == {L.POP_BY_PROF_NORM, L.TOP_POPP_BY_PROF}
@@ -276,6 +280,26 @@ def test_a_pickle_swapped_after_verification_is_not_unpickled(run_dir, evil_pick
     assert verify_run(run_dir).problems == [
         "mapping.pkl: content changed since the manifest was verified; refusing to load it"
     ]
+    assert not marker.exists()
+    load_run(run_dir)  # serving reads the columnar companions: mapping.pkl is not even opened
+    assert not marker.exists()
+
+
+def test_a_pickle_swapped_after_verification_is_not_unpickled_by_loading_an_older_run(
+    root, evil_pickle, monkeypatch
+):
+    """The same race on a run without the columnar companions: loading it reads mapping.pkl."""
+    run_dir = make_tiny_run(root, columnar=False)
+    data, marker = evil_pickle
+    real, original = V.check_manifest, (run_dir / L.MAPPING).read_bytes()
+
+    def verify_then_swap(path):
+        (run_dir / L.MAPPING).write_bytes(original)
+        result = real(path)
+        (run_dir / L.MAPPING).write_bytes(data)
+        return result
+
+    monkeypatch.setattr(V, "check_manifest", verify_then_swap)
     with pytest.raises(ArtifactError, match=re.escape("mapping.pkl: content changed")):
         load_run(run_dir)
     assert not marker.exists()
