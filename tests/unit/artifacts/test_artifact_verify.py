@@ -388,3 +388,29 @@ def test_an_ease_table_with_items_outside_the_run_is_refused(run_dir, root):
     indices[0] = 10_000
     replace_array(run_dir, L.EASE_ARRAYS[1], indices)
     _assert_refused(run_dir, root, "item indices outside")
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_the_pair_table_checks_by_chunks_find_what_whole_array_checks_find(monkeypatch, chunk):
+    """Scores are checked by chunks (no full-size temporaries): rows straddling chunk boundaries,
+    empty rows, NaN anywhere give the answer the whole-array check gave."""
+    monkeypatch.setattr(V, "_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    for _ in range(400):
+        n = int(rng.integers(1, 8))
+        indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 5, n))]).astype(np.int64)
+        scores = rng.random(int(indptr[-1])).astype(np.float32)
+        for i in range(n):
+            scores[indptr[i] : indptr[i + 1]] = np.sort(scores[indptr[i] : indptr[i + 1]])[::-1]
+        if len(scores) > 1 and rng.random() < 0.5:
+            scores[rng.integers(len(scores))] = rng.random()
+        if len(scores) and rng.random() < 0.1:
+            scores[rng.integers(len(scores))] = np.nan
+        if not np.isfinite(scores).all():
+            expected = "scores contains NaN or inf"
+        else:
+            rises, starts = np.diff(scores) > 0, indptr[1:-1]
+            rises[starts[(starts > 0) & (starts < len(scores))] - 1] = False
+            expected = "scores not sorted descending within a row" if rises.any() else None
+        table = V.CsrPairs(indptr, np.zeros(len(scores), np.int32), scores)
+        assert V._csr_problem(table, n) == expected, (indptr, scores)
