@@ -172,7 +172,12 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
         meta = _product_meta(run, rng)
         save_json(tmp, L.PRODUCT_META, meta)
         pair_metas = {L.PAIR_BOOST_IDX: forward_index[0], L.PAIR_REV_IDX: reverse_index[0]}
-        save_columnar(tmp, run.item_ids, professions, pair_metas, meta)
+        arrays = {
+            L.TRAIN_POP: run.train_pop,
+            L.POP_BY_PROF_NORM: run.pop_by_prof_norm,
+            L.ITEM_IS_PL: run.item_is_pl,
+        }
+        save_columnar(tmp, run.item_ids, professions, pair_metas, meta, arrays)
         save_json(tmp, L.VERSIONS, {"reco_materiaux": __version__, "synthetic": True})
         save_json(tmp, L.PARAMS, {"run_id": name, "synthetic": {"n_items": n, "seed": seed}})
         write_manifest(tmp, run_id=name)

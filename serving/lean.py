@@ -46,6 +46,11 @@ def tune_malloc() -> bool:
     import ctypes
     import ctypes.util
 
+    import pyarrow as pa
+
+    # Arrow's default pool (mimalloc) keeps what the search index's build freed: ~80 MiB more
+    # per worker after the first search at 300k products, ~35 MiB with the system allocator
+    pa.set_memory_pool(pa.system_memory_pool())
     name = ctypes.util.find_library("c")
     mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
     return bool(mallopt and mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))

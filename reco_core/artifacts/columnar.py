@@ -56,6 +56,18 @@ def _as_int64(value: Any) -> int | None:
     return value if _INT64_MIN <= value <= _INT64_MAX else None
 
 
+def item_stats(pop_by_prof: np.ndarray, train_pop: np.ndarray, item_is_pl: np.ndarray) -> np.ndarray:
+    """float32 [n_items, n_prof + 2] (layout.ITEM_STATS): one row per item, so that scoring a
+    candidate reads one cache line, not one per array."""
+    stats = np.column_stack([np.asarray(pop_by_prof).T, train_pop, np.asarray(item_is_pl) == 1])
+    return np.ascontiguousarray(stats, dtype=np.float32)
+
+
+def pop_order(train_pop: np.ndarray) -> np.ndarray:
+    """int64 [n_items] (layout.POP_ORDER): item indices by global popularity desc, ties by index."""
+    return np.argsort(-np.asarray(train_pop, dtype=np.float32), kind="stable").astype(np.int64)
+
+
 class ItemLookup(Mapping[int, int]):
     """Product id -> item index of a run, from its ids by item index and their argsort.
 

@@ -66,6 +66,12 @@ ITEM_IDS: Final = "item_ids.npy"  # int64 [n_items]: item index -> product id (m
 ITEM_ID_ORDER: Final = "item_id_order.npy"  # int64 [n_items]: argsort of item_ids (lookup by searchsorted)
 ITEM_INDEX: Final = "item_index.json"  # format, n_items, professions (mapping.professions)
 PRODUCT_META_ARROW: Final = "product_meta.arrow"  # product_meta.json.gz as Arrow IPC columns, by product id
+# What the ranker derives from the arrays above, precomputed so that API workers share it
+# (reco_core.ranking.index.RankerIndex): float32 [n_items, n_prof + 2], each item's popularity
+# in each profession, global popularity, MDD flag; int64 [n_items], item indices by global
+# popularity descending, ties by index (a stable argsort of -train_pop).
+ITEM_STATS: Final = "item_stats.npy"
+POP_ORDER: Final = "pop_order.npy"
 
 
 def pair_meta_file(index_name: str) -> str:
@@ -78,6 +84,8 @@ COLUMNAR_FILES: Final = (
     ITEM_ID_ORDER,
     ITEM_INDEX,
     PRODUCT_META_ARROW,
+    ITEM_STATS,
+    POP_ORDER,
     pair_meta_file(PAIR_BOOST_IDX),
     pair_meta_file(PAIR_REV_IDX),
 )

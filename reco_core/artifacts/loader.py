@@ -52,6 +52,8 @@ def load_run(run_dir: Path | str) -> RunArtifacts:
         ease=parts.ease,
         blend=parts.blend,
         blend_meta=parts.blend_meta,
+        item_stats=parts.item_stats,
+        pop_order=parts.pop_order,
     )
     if not parts.columnar:
         logs.event(

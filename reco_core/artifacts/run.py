@@ -72,6 +72,10 @@ class RunArtifacts:
     # once, by verification, and handed on (LightGBM parses the text in milliseconds per reload)
     blend: Any = None
     blend_meta: dict[str, Any] | None = None  # layout.BLEND_META
+    # Precomputed for the ranker (layout.ITEM_STATS, layout.POP_ORDER), memory-mapped: None in a
+    # run without the columnar companions (RankerIndex computes them, one private copy per worker)
+    item_stats: np.ndarray | None = None
+    pop_order: np.ndarray | None = None
 
     @property
     def n_items(self) -> int:

@@ -33,6 +33,7 @@ from reco_core.artifacts.columnar import (
     ITEM_INDEX_FORMAT,
     ItemLookup,
     ProductMeta,
+    item_stats,
     product_meta_table,
     read_product_meta,
 )
@@ -89,6 +90,8 @@ class VerifiedParts:
     blend: Any = None  # LearnedBlend
     blend_meta: dict[str, Any] | None = None
     columnar: bool = True  # False: a run without the companions, read from the original's files
+    item_stats: np.ndarray | None = None  # layout.ITEM_STATS (None without the companions)
+    pop_order: np.ndarray | None = None  # layout.POP_ORDER
 
 
 # --- value checks of the precomputed arrays: a problem, or None -----------------------------
@@ -223,6 +226,39 @@ class _Checker:
             self.fail(L.ITEM_ID_ORDER, f"does not sort {L.ITEM_IDS} strictly (unsorted or repeated ids)")
             return None
         return ids, order, professions
+
+    def ranker_arrays(self, checked: dict[str, np.ndarray], sizes: dict[str, int]) -> tuple | None:
+        """(item_stats, pop_order) of the companions, checked to be exactly what the ranker derives
+        from the precomputed arrays (by chunks of rows: no full-size temporary)."""
+        stats, order = self.read(L.ITEM_STATS, self.npy), self.read(L.POP_ORDER, self.npy)
+        sources = [checked.get(name) for name in (L.POP_BY_PROF_NORM, L.TRAIN_POP, L.ITEM_IS_PL)]
+        if stats is None or order is None or any(a is None for a in sources):
+            return None  # a source array failed: reported already
+        pop_by_prof, train_pop, is_pl = sources
+        n = sizes["items"]
+        shape = (n, sizes["professions"] + 2)
+        if stats.dtype != np.float32 or stats.shape != shape:
+            self.fail(L.ITEM_STATS, f"{stats.dtype} {stats.shape}, expected float32 {shape}")
+            return None
+        for lo in range(0, n, _CHUNK // 16):
+            hi = min(n, lo + _CHUNK // 16)
+            expected = item_stats(pop_by_prof[:, lo:hi], train_pop[lo:hi], is_pl[lo:hi])
+            if not np.array_equal(stats[lo:hi], expected):
+                self.fail(L.ITEM_STATS, f"rows {lo}-{hi - 1} differ from what {L.POP_BY_PROF_NORM}, "
+                          f"{L.TRAIN_POP} and {L.ITEM_IS_PL} give")
+                return None
+        if order.dtype != np.int64 or order.shape != (n,):
+            self.fail(L.POP_ORDER, f"{order.dtype} {order.shape}, expected int64 ({n},)")
+            return None
+        if order.min() < 0 or order.max() >= n or (np.bincount(order, minlength=n) != 1).any():
+            self.fail(L.POP_ORDER, "not a permutation of the item indices")
+            return None
+        pop = train_pop[order]
+        ties = pop[1:] == pop[:-1]
+        if (pop[1:] > pop[:-1]).any() or (order[1:][ties] <= order[:-1][ties]).any():
+            self.fail(L.POP_ORDER, f"not the items by {L.TRAIN_POP} descending, ties by index")
+            return None
+        return stats, order
 
     def professions(self, name: str, professions: Any) -> tuple[str, ...] | None:
         if (
@@ -550,6 +586,7 @@ def inspect_run(
 
     arrays = {name: c.read(name, c.npy) for name in _ARRAYS}
     checked = {name: a for name, a in arrays.items() if a is not None and c.array(name, a, sizes)}
+    ranker = c.ranker_arrays(checked, sizes) if columnar else None
 
     if mapping is not None:
         n_users = len(mapping["user_id_map"])
@@ -600,6 +637,8 @@ def inspect_run(
         ease,
         *(blend or (None, None)),
         columnar=columnar,
+        item_stats=None if ranker is None else ranker[0],
+        pop_order=None if ranker is None else ranker[1],
     )
     return report, parts
 

@@ -59,10 +59,15 @@ class RankerIndex:
         train_pop = np.asarray(run.train_pop, dtype=np.float32)
         top = np.asarray(run.top_popp_by_prof)
         names = (*run.professions, ANY_PROFESSION)
-        item_stats = np.column_stack([pop_by_prof.T, train_pop, np.asarray(run.item_is_pl) == 1])
-        item_stats = np.ascontiguousarray(item_stats, dtype=np.float32)
+        # precomputed by training (memory-mapped, shared by the workers) unless the run predates it
+        item_stats = run.item_stats
+        if item_stats is None:
+            item_stats = np.column_stack([pop_by_prof.T, train_pop, np.asarray(run.item_is_pl) == 1])
+            item_stats = np.ascontiguousarray(item_stats, dtype=np.float32)
+        item_stats = np.asarray(item_stats)
         item_stats.setflags(write=False)
-        pop_order = np.argsort(-train_pop, kind="stable")
+        pop_order = run.pop_order
+        pop_order = np.argsort(-train_pop, kind="stable") if pop_order is None else np.asarray(pop_order)
         pop_order.setflags(write=False)
         centroids = profession_centroids(emb, pop_by_prof)
         centroids.setflags(write=False)

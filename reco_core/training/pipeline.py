@@ -211,7 +211,14 @@ def train(cfg: TrainConfig) -> Path:
         meta = popularity.product_meta(details)
         save_json(tmp, L.PRODUCT_META, meta)
         # what serving reads: the same contents as arrays (layout.COLUMNAR_FILES)
-        save_columnar(tmp, item_ids, professions, {L.PAIR_BOOST_IDX: fwd[0], L.PAIR_REV_IDX: rev[0]}, meta)
+        save_columnar(
+            tmp,
+            item_ids,
+            professions,
+            {L.PAIR_BOOST_IDX: fwd[0], L.PAIR_REV_IDX: rev[0]},
+            meta,
+            {L.TRAIN_POP: train_pop, L.POP_BY_PROF_NORM: pop_by_prof, L.ITEM_IS_PL: item_is_pl},
+        )
         del meta
         save_json(tmp, L.VERSIONS, _versions(cfg))
         watch.lap("write")

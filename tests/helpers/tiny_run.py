@@ -145,7 +145,8 @@ def make_tiny_run(
         _write_learned(run_dir, x, rng)
     if columnar:
         pair_metas = {L.PAIR_BOOST_IDX: forward_index[0], L.PAIR_REV_IDX: reverse_index[0]}
-        save_columnar(run_dir, item_ids, professions, pair_metas, meta)
+        arrays = {L.TRAIN_POP: train_pop, L.POP_BY_PROF_NORM: _scaled(by_prof), L.ITEM_IS_PL: is_pl}
+        save_columnar(run_dir, item_ids, professions, pair_metas, meta, arrays)
     write_manifest(run_dir, run_id=name)
     return run_dir
 

@@ -225,3 +225,50 @@ def test_pair_metadata_json_that_differs_from_the_pickle_is_refused_by_the_full_
     save_json(run_dir, twin.name, json.loads(twin.read_text()) | {"normalisation": "other"})
     write_manifest(run_dir)
     assert verify_run(run_dir).problems == [f"{twin.name}: does not hold what {index_name} holds"]
+
+
+# --- what the ranker derives, precomputed (item_stats.npy, pop_order.npy) -----------------------
+def test_the_ranker_index_reads_the_precomputed_arrays_it_would_have_computed(root, run_dir):
+    from reco_core.ranking import RankerIndex
+
+    shared = RankerIndex.build(load_run(run_dir))
+    computed = RankerIndex.build(load_run(make_tiny_run(root, "run_20230101_000000", columnar=False)))
+    assert isinstance(shared.run.item_stats, np.memmap) and computed.run.item_stats is None
+    assert np.array_equal(shared.item_stats, computed.item_stats) and shared.item_stats.dtype == np.float32
+    assert np.array_equal(shared.pop_order, computed.pop_order)
+    assert not shared.item_stats.flags.writeable and not shared.pop_order.flags.writeable
+
+
+def test_item_stats_that_differ_from_the_arrays_are_refused(run_dir, root):
+    stats = np.load(run_dir / L.ITEM_STATS)
+    stats[4, 0] += 0.25
+    replace_array(run_dir, L.ITEM_STATS, stats)
+    _assert_refused_everywhere(run_dir, root, "item_stats.npy: rows 0-5 differ from what")
+
+
+def test_item_stats_of_another_shape_are_refused(run_dir, root):
+    replace_array(run_dir, L.ITEM_STATS, np.load(run_dir / L.ITEM_STATS)[:, :-1].copy())
+    _assert_refused_everywhere(run_dir, root, "item_stats.npy: float32 (6, 3), expected float32 (6, 4)")
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (lambda order: order[::-1].copy(), "pop_order.npy: not the items by train_pop.npy descending"),
+        (lambda order: np.zeros_like(order), "pop_order.npy: not a permutation"),
+        (lambda order: order.astype(np.int32), "pop_order.npy: int32 (6,), expected int64 (6,)"),
+    ],
+)
+def test_a_wrong_popularity_order_is_refused(run_dir, root, change, needle):
+    replace_array(run_dir, L.POP_ORDER, change(np.load(run_dir / L.POP_ORDER)))
+    _assert_refused_everywhere(run_dir, root, needle)
+
+
+def test_ties_in_popularity_must_be_ordered_by_index(run_dir, root):
+    train_pop = np.load(run_dir / L.TRAIN_POP)
+    order = np.load(run_dir / L.POP_ORDER)
+    tied = np.flatnonzero(train_pop[order][1:] == train_pop[order][:-1])
+    assert len(tied), "the tiny run has ties in popularity"
+    order[[tied[0], tied[0] + 1]] = order[[tied[0] + 1, tied[0]]]
+    replace_array(run_dir, L.POP_ORDER, order)
+    _assert_refused_everywhere(run_dir, root, "pop_order.npy: not the items by train_pop.npy descending")
