@@ -23,6 +23,7 @@ from lightfm import LightFM
 
 from helpers.random_blend import random_blend
 from reco_core.artifacts import layout as L
+from reco_core.artifacts.columnar import product_meta_table, write_product_meta
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.columns import ANY_PROFESSION
 from reco_core.evaluation.ease import ease_weights, gram_matrix
@@ -164,6 +165,15 @@ def _write_learned(run_dir: Path, x: sp.csr_matrix, rng: np.random.Generator) ->
 def replace_file(run_dir: Path, name: str, data: bytes) -> None:
     """Overwrite one run file and regenerate the manifest, so only content checks can catch it."""
     (run_dir / name).write_bytes(data)
+    write_manifest(run_dir)
+
+
+def replace_product_meta(run_dir: Path, meta: dict) -> None:
+    """Rewrite product_meta.json.gz and, when the run has the columnar companions, its Arrow twin
+    (what serving reads), then the manifest: the run stays consistent."""
+    (run_dir / L.PRODUCT_META).write_bytes(gzip.compress(json.dumps(meta).encode()))
+    if (run_dir / L.PRODUCT_META_ARROW).exists():
+        write_product_meta(run_dir / L.PRODUCT_META_ARROW, product_meta_table(meta))
     write_manifest(run_dir)
 
 
