@@ -4,10 +4,12 @@ A request must not pay for anything that depends only on the run: profession cen
 the profession auto-detection), the global popularity order (pool and fill), the unpadded
 popular items of each profession, and access to the pair indexes by profession row. The embeddings and
 pair tables stay plain read-only views of the run's (memory-mapped) arrays, not copies: API
-workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead. The
-one copy is `item_stats` (17 MB at 300k products, 12 professions): the popularities and the MDD
-flag laid out per item, because gathering them per candidate from separate arrays costs one
-cache miss per array (one per profession of the mix, plus the MDD flag) instead of one.
+workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead.
+`item_stats` (17 MB at 300k products, 12 professions) lays the popularities and the MDD flag out
+per item, because gathering them per candidate from separate arrays costs one cache miss per
+array (one per profession of the mix, plus the MDD flag) instead of one; training writes it, and
+`pop_order`, as columnar companions (layout.ITEM_STATS, layout.POP_ORDER) that workers share;
+for a run without them they are computed here, one private copy per worker.
 """
 
 from __future__ import annotations
