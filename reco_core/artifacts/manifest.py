@@ -8,11 +8,13 @@ the run directory can rewrite the manifest too.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import stat
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -174,6 +176,21 @@ def check_manifest(
     return manifest, problems
 
 
+BACKGROUND_NICE = 10  # niceness added to the threads that hash and check a run beside the requests
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread yield the CPU to the others (Linux: niceness is per thread).
+
+    A worker loads a run beside the requests it serves, on the same cores: its hashing and
+    checking threads run at a lower priority so that a request is not kept waiting for a core
+    while a reload hashes gigabytes. A no-op where threads cannot be reniced."""
+    with contextlib.suppress(AttributeError, OSError):
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)  # inherited from the thread that started it
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + BACKGROUND_NICE))
+
+
 def _sha256_files(run_dir: Path, names: list[str]) -> dict[str, str | None]:
     """sha256 of each file (None when it cannot be read), over a few threads (the largest first
     balances them: pass `names` by decreasing size)."""
@@ -186,7 +203,7 @@ def _sha256_files(run_dir: Path, names: list[str]) -> dict[str, str | None]:
 
     if len(names) < 2 or _HASH_THREADS == 1:
         return {name: one(name) for name in names}
-    with ThreadPoolExecutor(_HASH_THREADS, thread_name_prefix="sha256") as pool:
+    with ThreadPoolExecutor(_HASH_THREADS, "sha256", initializer=lower_thread_priority) as pool:
         return dict(zip(names, pool.map(one, names), strict=True))
 
 

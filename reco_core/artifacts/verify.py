@@ -37,7 +37,12 @@ from reco_core.artifacts.columnar import (
     product_meta_table,
     read_product_meta,
 )
-from reco_core.artifacts.manifest import Manifest, check_manifest, read_verified_bytes
+from reco_core.artifacts.manifest import (
+    Manifest,
+    check_manifest,
+    lower_thread_priority,
+    read_verified_bytes,
+)
 from reco_core.artifacts.pickles import DISABLE_MODEL_PICKLE_ENV, load_verified_pickle, model_pickle_disabled
 from reco_core.artifacts.run import CsrPairs, split_professions
 from reco_core.columns import ANY_PROFESSION
@@ -526,7 +531,7 @@ def _csr_problems(tables: list[CsrPairs], n_items: int) -> list[str | None]:
     the pair tables of a 300k-product run are 2 x 66M scores."""
     if len(tables) < 2:
         return [_csr_problem(csr, n_items) for csr in tables]
-    with ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="verify") as pool:
+    with ThreadPoolExecutor(CHECK_THREADS, "verify", initializer=lower_thread_priority) as pool:
         return list(pool.map(lambda csr: _csr_problem(csr, n_items), tables))
 
 
