@@ -116,7 +116,10 @@ class ItemLookup(Mapping[int, int]):
 
     def positions(self, product_ids: np.ndarray) -> np.ndarray:
         """Item index of each product id (int64), -1 where the run does not know it."""
-        ids = np.asarray(product_ids, dtype=np.int64)
+        try:
+            ids = np.asarray(product_ids, dtype=np.int64)
+        except (OverflowError, TypeError, ValueError):  # ids beyond int64, or not ids: one by one
+            return np.array([self._find(pid) for pid in product_ids], dtype=np.int64)
         n = len(self.sorted_ids)
         if n == 0:
             return np.full(ids.shape, -1, dtype=np.int64)

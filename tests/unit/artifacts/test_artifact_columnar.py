@@ -272,3 +272,9 @@ def test_ties_in_popularity_must_be_ordered_by_index(run_dir, root):
     order[[tied[0], tied[0] + 1]] = order[[tied[0] + 1, tied[0]]]
     replace_array(run_dir, L.POP_ORDER, order)
     _assert_refused_everywhere(run_dir, root, "pop_order.npy: not the items by train_pop.npy descending")
+
+
+def test_positions_of_ids_beyond_int64_or_not_ids_are_minus_one():
+    lookup = ItemLookup(np.array([5, 1, 9, 0], dtype=np.int64))
+    assert lookup.positions([9, 2**70, 0, -(2**64)]).tolist() == [2, -1, 3, -1]
+    assert lookup.positions(()).tolist() == [] and lookup.positions([1]).dtype == np.int64
