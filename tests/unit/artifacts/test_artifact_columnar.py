@@ -278,3 +278,20 @@ def test_positions_of_ids_beyond_int64_or_not_ids_are_minus_one():
     lookup = ItemLookup(np.array([5, 1, 9, 0], dtype=np.int64))
     assert lookup.positions([9, 2**70, 0, -(2**64)]).tolist() == [2, -1, 3, -1]
     assert lookup.positions(()).tolist() == [] and lookup.positions([1]).dtype == np.int64
+
+
+def test_the_bench_synthetic_run_passes_the_full_check_companions_included(tmp_path):
+    """bench/synthetic_run.py writes the original's files (mapping.pkl holds plain dicts, as the
+    original's tools expect) and the companions: the full check cross-checks them."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    try:
+        from synthetic_run import write_synthetic_run
+    finally:
+        sys.path.pop(0)
+    run_dir = write_synthetic_run(tmp_path, 400)
+    report = verify_run(run_dir)
+    assert report.ok and report.model_checked, report.problems
+    assert set(L.COLUMNAR_FILES) <= set(json.loads((run_dir / L.MANIFEST).read_text())["files"])
