@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import pyarrow as pa
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.columnar import (
@@ -282,6 +281,8 @@ class _Checker:
     def product_meta(self, columnar: bool, cross_check: bool) -> ProductMeta | None:
         """product_meta.arrow (or, for a run without it, product_meta.json.gz made columns);
         `cross_check`: the Arrow file must hold exactly what the JSON file holds."""
+        import pyarrow as pa  # here: parsing the DAGs imports this module
+
         table = None
         if not columnar or cross_check:
             meta = self.read(L.PRODUCT_META, self.json)
