@@ -12,8 +12,9 @@ cache miss per array (one per profession of the mix, plus the MDD flag) instead 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,12 +46,14 @@ class RankerIndex:
     pairs_rev: tuple[CsrPairs | None, ...]  # [n_prof + 1]
     pop_order: np.ndarray  # int64 [n_items]: item indices by global popularity desc, ties by index
     popp_top: tuple[np.ndarray, ...]  # [n_prof + 1]: most popular items of each profession, then overall
-    # float32 [n_items, n_prof + 2]: popularity in each profession, global popularity, MDD flag.
-    # One row per item so that scoring a candidate reads one cache line, not one per array.
+    # float32 [n_items, >= n_prof + 2]: popularity in each profession, global popularity, MDD flag
+    # (then zeros: rows are padded to whole cache lines, see cache_line_rows). One row per item so
+    # that scoring a candidate reads one cache line, not one per array.
     item_stats: np.ndarray
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
     ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
     blend: LearnedBlend | None  # the run's learned blend, None when it has none
+    scratch: Scratch = field(default_factory=lambda: Scratch(0))  # build() sizes it to the catalogue
 
     @classmethod
     def build(cls, run: RunArtifacts) -> RankerIndex:
@@ -59,9 +62,8 @@ class RankerIndex:
         train_pop = np.asarray(run.train_pop, dtype=np.float32)
         top = np.asarray(run.top_popp_by_prof)
         names = (*run.professions, ANY_PROFESSION)
-        item_stats = np.column_stack([pop_by_prof.T, train_pop, np.asarray(run.item_is_pl) == 1])
-        item_stats = np.ascontiguousarray(item_stats, dtype=np.float32)
-        item_stats.setflags(write=False)
+        own_brand = np.asarray(run.item_is_pl) == 1
+        item_stats = cache_line_rows(np.column_stack([pop_by_prof.T, train_pop, own_brand]))
         pop_order = np.argsort(-train_pop, kind="stable")
         pop_order.setflags(write=False)
         centroids = profession_centroids(emb, pop_by_prof)
@@ -81,6 +83,7 @@ class RankerIndex:
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=run.ease,
             blend=run.blend,
+            scratch=Scratch(len(emb)),
         )
 
     @property
@@ -104,6 +107,53 @@ class RankerIndex:
     @property
     def pl_column(self) -> int:
         return len(self.professions) + 1
+
+
+class Scratch:
+    """Catalogue-sized int32 work arrays, lent to one request at a time and then reused.
+
+    A pool maps its candidates to slots through an array indexed by item. Allocated per request,
+    such an array (1.2 MB at 300k products) costs a page fault per page it touches; a lent one has
+    its pages mapped already. Arrays are created when all are lent (as many as requests ever ran
+    at once in one process) and their contents are undefined: a borrower reads only what it wrote.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._free: list[np.ndarray] = []
+
+    @contextmanager
+    def __call__(self) -> Iterator[np.ndarray]:
+        try:
+            array = self._free.pop()  # atomic: list.pop and list.append hold the GIL
+        except IndexError:
+            array = np.empty(self._size, dtype=np.int32)
+        try:
+            yield array
+        finally:
+            self._free.append(array)
+
+
+CACHE_LINE = 64  # bytes
+
+
+def cache_line_rows(values: np.ndarray) -> np.ndarray:
+    """`values` as read-only float32 rows that start on a cache line and fill whole lines, padded
+    with zero columns.
+
+    The pool reads the row of each of its thousands of candidates, scattered over the catalogue:
+    at 300k products nearly every read misses the caches. A 14-float row (12 professions) at an
+    arbitrary offset spans two lines six times out of seven; aligned and padded, it is one line.
+    """
+    per_line = CACHE_LINE // 4
+    rows, cols = values.shape
+    width = -(-cols // per_line) * per_line
+    buffer = np.zeros(rows * width + per_line, dtype=np.float32)
+    start = (-buffer.ctypes.data % CACHE_LINE) // 4
+    aligned = buffer[start : start + rows * width].reshape(rows, width)
+    aligned[:, :cols] = values
+    aligned.setflags(write=False)
+    return aligned
 
 
 def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:
