@@ -27,7 +27,6 @@ from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
 
 SHORTLIST = 150  # candidates the model scores per request (at least 3 k)
-_PAIRWISE_ROWS = 512
 _COLUMN = {name: column for column, name in enumerate(FEATURE_NAMES)}  # features are set by name
 # Weights that make build_pool accumulate the raw signals (each a mean over the basket items).
 UNIT_POOL_WEIGHTS = {"W_PAIR": 1.0, "PAIR_ANY_WEIGHT": 1.0, "PAIR_REV_WEIGHT": 1.0, "W_EASE": 1.0}
@@ -74,21 +73,13 @@ def shortlist(signals: Mapping[str, np.ndarray], size: int) -> np.ndarray:
 
 def reciprocal_ranks(values: np.ndarray) -> np.ndarray:
     """1 / (1 + rank) of each value among `values` (or of each column, for a matrix), best
-    (largest) first, ties sharing the better rank; 0 where the value is 0 (no signal).
-
-    The rank is how many values are larger. For a shortlist of up to _PAIRWISE_ROWS rows (the
-    default 150), one comparison of every pair costs less than sorting each column apart; a longer
-    one (k > 170) is sorted, as the pairs grow with its square.
-    """
-    if len(values) <= _PAIRWISE_ROWS:
-        rank = (values[None] > values[:, None]).sum(axis=1)
-    else:
-        columns = values.reshape(len(values), -1)
-        ordered = np.sort(columns, axis=0)
-        larger = [
-            np.searchsorted(ordered[:, c], columns[:, c], side="right") for c in range(columns.shape[1])
-        ]
-        rank = (len(values) - np.stack(larger, axis=1)).reshape(values.shape)
+    (largest) first, ties sharing the better rank; 0 where the value is 0 (no signal)."""
+    if not len(values):
+        return np.zeros(values.shape)
+    columns = values.reshape(len(values), -1)
+    ordered = np.sort(columns, axis=0)
+    larger = [np.searchsorted(ordered[:, c], columns[:, c], side="right") for c in range(columns.shape[1])]
+    rank = (len(values) - np.stack(larger, axis=1)).reshape(values.shape)  # how many are larger
     return np.where(values > 0, 1.0 / (1.0 + rank), 0.0)
 
 

@@ -99,7 +99,7 @@ def test_reciprocal_ranks_put_the_best_first_share_ties_and_give_nothing_without
     values = np.array([0.5, 0.0, 0.9, 0.5, 0.1], dtype=np.float32)
     assert reciprocal_ranks(values).tolist() == [1 / 2, 0.0, 1.0, 1 / 2, 1 / 4]
     assert reciprocal_ranks(np.zeros(0, np.float32)).tolist() == []
-    # columns ranked each on its own, by comparing pairs (short lists) or by sorting (long ones)
+    # the columns of a matrix are ranked each on its own
     for rows in (40, 2000):
         matrix = np.random.default_rng(rows).integers(0, 30, size=(rows, 3)).astype(np.float32)
         by_column = np.stack([reciprocal_ranks(matrix[:, c]) for c in range(3)], axis=1)
