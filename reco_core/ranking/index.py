@@ -4,10 +4,12 @@ A request must not pay for anything that depends only on the run: profession cen
 the profession auto-detection), the global popularity order (pool and fill), the unpadded
 popular items of each profession, and access to the pair indexes by profession row. The embeddings and
 pair tables stay plain read-only views of the run's (memory-mapped) arrays, not copies: API
-workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead. The
-one copy is `item_stats` (17 MB at 300k products, 12 professions): the popularities and the MDD
-flag laid out per item, because gathering them per candidate from separate arrays costs one
-cache miss per array (one per profession of the mix, plus the MDD flag) instead of one.
+workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead.
+`item_stats` (17 MB at 300k products, 12 professions) lays the popularities and the MDD flag out
+per item, because gathering them per candidate from separate arrays costs one cache miss per
+array (one per profession of the mix, plus the MDD flag) instead of one; training writes it, and
+`pop_order`, as columnar companions (layout.ITEM_STATS, layout.POP_ORDER) that workers share;
+for a run without them they are computed here, one private copy per worker.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reco_core.artifacts import columnar
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking.blend_model import LearnedBlend
@@ -47,7 +50,7 @@ class RankerIndex:
     pop_order: np.ndarray  # int64 [n_items]: item indices by global popularity desc, ties by index
     popp_top: tuple[np.ndarray, ...]  # [n_prof + 1]: most popular items of each profession, then overall
     # float32 [n_items, >= n_prof + 2]: popularity in each profession, global popularity, MDD flag
-    # (then zeros: rows are padded to whole cache lines, see cache_line_rows). One row per item so
+    # (then zeros: rows are padded to whole cache lines, see columnar.item_stats). One row per item so
     # that scoring a candidate reads one cache line, not one per array.
     item_stats: np.ndarray
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
@@ -62,9 +65,14 @@ class RankerIndex:
         train_pop = np.asarray(run.train_pop, dtype=np.float32)
         top = np.asarray(run.top_popp_by_prof)
         names = (*run.professions, ANY_PROFESSION)
-        own_brand = np.asarray(run.item_is_pl) == 1
-        item_stats = cache_line_rows(np.column_stack([pop_by_prof.T, train_pop, own_brand]))
-        pop_order = np.argsort(-train_pop, kind="stable")
+        # precomputed by training (memory-mapped, shared by the workers) unless the run predates it
+        item_stats = run.item_stats
+        if item_stats is None:
+            item_stats = columnar.item_stats(pop_by_prof, train_pop, run.item_is_pl)
+        item_stats = np.asarray(item_stats)
+        item_stats.setflags(write=False)
+        pop_order = run.pop_order
+        pop_order = np.argsort(-train_pop, kind="stable") if pop_order is None else np.asarray(pop_order)
         pop_order.setflags(write=False)
         centroids = profession_centroids(emb, pop_by_prof)
         centroids.setflags(write=False)
@@ -132,28 +140,6 @@ class Scratch:
             yield array
         finally:
             self._free.append(array)
-
-
-CACHE_LINE = 64  # bytes
-
-
-def cache_line_rows(values: np.ndarray) -> np.ndarray:
-    """`values` as read-only float32 rows that start on a cache line and fill whole lines, padded
-    with zero columns.
-
-    The pool reads the row of each of its thousands of candidates, scattered over the catalogue:
-    at 300k products nearly every read misses the caches. A 14-float row (12 professions) at an
-    arbitrary offset spans two lines six times out of seven; aligned and padded, it is one line.
-    """
-    per_line = CACHE_LINE // 4
-    rows, cols = values.shape
-    width = -(-cols // per_line) * per_line
-    buffer = np.zeros(rows * width + per_line, dtype=np.float32)
-    start = (-buffer.ctypes.data % CACHE_LINE) // 4
-    aligned = buffer[start : start + rows * width].reshape(rows, width)
-    aligned[:, :cols] = values
-    aligned.setflags(write=False)
-    return aligned
 
 
 def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from helpers.random_blend import random_blend
 
+from reco_core.artifacts.columnar import CACHE_LINE, item_stats
 from reco_core.ranking.blend_model import FEATURE_NAMES, LearnedBlend, raw_scores
-from reco_core.ranking.index import CACHE_LINE, cache_line_rows
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +37,11 @@ def test_a_model_of_fewer_features_scores_its_own_columns():
 
 
 def test_item_rows_start_on_a_cache_line_and_fill_whole_lines():
-    values = np.arange(5 * 14, dtype=np.float64).reshape(5, 14)
-    rows = cache_line_rows(values)
+    pop_by_prof = np.arange(12 * 5, dtype=np.float32).reshape(12, 5) / 60
+    train_pop, own_brand = np.linspace(0, 1, 5, dtype=np.float32), np.array([1, 0, 0, 1, 0], np.int8)
+    rows = item_stats(pop_by_prof, train_pop, own_brand)
     assert rows.ctypes.data % CACHE_LINE == 0 and rows.strides[0] == CACHE_LINE
-    assert rows.dtype == np.float32 and not rows.flags.writeable
-    assert rows[:, :14].tolist() == values.tolist() and not rows[:, 14:].any()
-    assert cache_line_rows(np.ones((3, 17))).shape == (3, 32)
+    assert rows.dtype == np.float32 and rows.shape == (5, 16)
+    assert rows[:, :12].tolist() == pop_by_prof.T.tolist() and rows[:, 12].tolist() == train_pop.tolist()
+    assert rows[:, 13].tolist() == [1, 0, 0, 1, 0] and not rows[:, 14:].any()
+    assert item_stats(np.ones((15, 3)), np.ones(3), np.ones(3)).shape == (3, 32)
