@@ -16,6 +16,7 @@ rest, under Signal.BASE, so the breakdown still adds up to the score.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -47,8 +48,10 @@ TRAINING_POOL = BasketParams(
 )
 
 
+@functools.lru_cache(maxsize=64)
 def pool_params(params: BasketParams) -> BasketParams:
-    """The bucket's pool sizes with unit weights: the pool the learned blend scores."""
+    """The bucket's pool sizes with unit weights: the pool the learned blend scores (cached: a
+    pydantic copy per request cost more than reading a pair table; parameters are frozen)."""
     return params.model_copy(update=UNIT_POOL_WEIGHTS)
 
 
