@@ -140,7 +140,7 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
             {
                 "user_id_map": {u: u for u in range(N_BASKETS)},
                 "user_feature_map": user_feature_map,
-                "item_id_map": {int(pid): i for i, pid in enumerate(run.item_ids.tolist())},  # a dict
+                "item_id_map": {int(pid): i for i, pid in enumerate(run.item_ids.tolist())},
                 "item_feature_map": item_feature_map,
                 "professions": professions,
             },

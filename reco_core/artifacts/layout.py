@@ -67,9 +67,10 @@ ITEM_ID_ORDER: Final = "item_id_order.npy"  # int64 [n_items]: argsort of item_i
 ITEM_INDEX: Final = "item_index.json"  # format, n_items, professions (mapping.professions)
 PRODUCT_META_ARROW: Final = "product_meta.arrow"  # product_meta.json.gz as Arrow IPC columns, by product id
 # What the ranker derives from the arrays above, precomputed so that API workers share it
-# (reco_core.ranking.index.RankerIndex): float32 [n_items, n_prof + 2], each item's popularity
-# in each profession, global popularity, MDD flag; int64 [n_items], item indices by global
-# popularity descending, ties by index (a stable argsort of -train_pop).
+# (reco_core.ranking.index.RankerIndex): float32 [n_items, columnar.item_stats_width(n_prof)],
+# each item's popularity in each profession, global popularity, MDD flag, zeros to a whole cache
+# line; int64 [n_items], item indices by global popularity descending, ties by index (a stable
+# argsort of -train_pop).
 ITEM_STATS: Final = "item_stats.npy"
 POP_ORDER: Final = "pop_order.npy"
 

@@ -33,6 +33,7 @@ from reco_core.artifacts.columnar import (
     ItemLookup,
     ProductMeta,
     item_stats,
+    item_stats_width,
     product_meta_table,
     read_product_meta,
 )
@@ -240,7 +241,7 @@ class _Checker:
             return None  # a source array failed: reported already
         pop_by_prof, train_pop, is_pl = sources
         n = sizes["items"]
-        shape = (n, sizes["professions"] + 2)
+        shape = (n, item_stats_width(sizes["professions"]))
         if stats.dtype != np.float32 or stats.shape != shape:
             self.fail(L.ITEM_STATS, f"{stats.dtype} {stats.shape}, expected float32 {shape}")
             return None

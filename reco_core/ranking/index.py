@@ -14,11 +14,13 @@ for a run without them they are computed here, one private copy per worker.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from reco_core.artifacts import columnar
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking.blend_model import LearnedBlend
@@ -47,12 +49,14 @@ class RankerIndex:
     pairs_rev: tuple[CsrPairs | None, ...]  # [n_prof + 1]
     pop_order: np.ndarray  # int64 [n_items]: item indices by global popularity desc, ties by index
     popp_top: tuple[np.ndarray, ...]  # [n_prof + 1]: most popular items of each profession, then overall
-    # float32 [n_items, n_prof + 2]: popularity in each profession, global popularity, MDD flag.
-    # One row per item so that scoring a candidate reads one cache line, not one per array.
+    # float32 [n_items, >= n_prof + 2]: popularity in each profession, global popularity, MDD flag
+    # (then zeros: rows are padded to whole cache lines, see columnar.item_stats). One row per item so
+    # that scoring a candidate reads one cache line, not one per array.
     item_stats: np.ndarray
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
     ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
     blend: LearnedBlend | None  # the run's learned blend, None when it has none
+    scratch: Scratch = field(default_factory=lambda: Scratch(0))  # build() sizes it to the catalogue
 
     @classmethod
     def build(cls, run: RunArtifacts) -> RankerIndex:
@@ -64,8 +68,7 @@ class RankerIndex:
         # precomputed by training (memory-mapped, shared by the workers) unless the run predates it
         item_stats = run.item_stats
         if item_stats is None:
-            item_stats = np.column_stack([pop_by_prof.T, train_pop, np.asarray(run.item_is_pl) == 1])
-            item_stats = np.ascontiguousarray(item_stats, dtype=np.float32)
+            item_stats = columnar.item_stats(pop_by_prof, train_pop, run.item_is_pl)
         item_stats = np.asarray(item_stats)
         item_stats.setflags(write=False)
         pop_order = run.pop_order
@@ -88,6 +91,7 @@ class RankerIndex:
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=run.ease,
             blend=run.blend,
+            scratch=Scratch(len(emb)),
         )
 
     @property
@@ -111,6 +115,31 @@ class RankerIndex:
     @property
     def pl_column(self) -> int:
         return len(self.professions) + 1
+
+
+class Scratch:
+    """Catalogue-sized int32 work arrays, lent to one request at a time and then reused.
+
+    A pool maps its candidates to slots through an array indexed by item. Allocated per request,
+    such an array (1.2 MB at 300k products) costs a page fault per page it touches; a lent one has
+    its pages mapped already. Arrays are created when all are lent (as many as requests ever ran
+    at once in one process) and their contents are undefined: a borrower reads only what it wrote.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._free: list[np.ndarray] = []
+
+    @contextmanager
+    def __call__(self) -> Iterator[np.ndarray]:
+        try:
+            array = self._free.pop()  # atomic: list.pop and list.append hold the GIL
+        except IndexError:
+            array = np.empty(self._size, dtype=np.int32)
+        try:
+            yield array
+        finally:
+            self._free.append(array)
 
 
 def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:

@@ -248,7 +248,7 @@ def test_item_stats_that_differ_from_the_arrays_are_refused(run_dir, root):
 
 def test_item_stats_of_another_shape_are_refused(run_dir, root):
     replace_array(run_dir, L.ITEM_STATS, np.load(run_dir / L.ITEM_STATS)[:, :-1].copy())
-    _assert_refused_everywhere(run_dir, root, "item_stats.npy: float32 (6, 3), expected float32 (6, 4)")
+    _assert_refused_everywhere(run_dir, root, "item_stats.npy: float32 (6, 15), expected float32 (6, 16)")
 
 
 @pytest.mark.parametrize(
