@@ -295,3 +295,17 @@ def test_the_bench_synthetic_run_passes_the_full_check_companions_included(tmp_p
     report = verify_run(run_dir)
     assert report.ok and report.model_checked, report.problems
     assert set(L.COLUMNAR_FILES) <= set(json.loads((run_dir / L.MANIFEST).read_text())["files"])
+
+
+def test_product_meta_arrow_with_unsorted_or_repeated_ids_is_refused(run_dir, root):
+    meta = json.loads(gzip.decompress((run_dir / L.PRODUCT_META).read_bytes()))
+    table = product_meta_table(meta)
+    CO.write_product_meta(run_dir / L.PRODUCT_META_ARROW, table.take(list(range(len(table)))[::-1]))
+    write_manifest(run_dir)
+    # the full check sees it differ from the JSON first; loading, which reads only the Arrow file,
+    # refuses ids it could not search
+    assert verify_run(run_dir).problems == ["product_meta.arrow: does not hold what product_meta.json.gz holds"]
+    with pytest.raises(ArtifactError, match="fails verification"):
+        promote(root, run_dir)
+    with pytest.raises(ArtifactError, match=r"product_meta\.arrow: cannot be read \(ValueError: ID_PRODUIT is not"):
+        load_run(run_dir)
