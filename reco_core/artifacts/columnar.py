@@ -21,30 +21,34 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from reco_core import columns as C
+
+if TYPE_CHECKING:  # pyarrow is imported where used: parsing the DAGs imports this module
+    import pyarrow as pa
 
 ITEM_INDEX_FORMAT = "reco-item-index/1"
 PRODUCT_META_FORMAT = "reco-product-meta/1"  # schema metadata of product_meta.arrow
 # Columns of product_meta.arrow besides ID_PRODUIT (int64, sorted, unique), in this order.
 META_INT_FIELDS = (C.ID_GAMME, C.ID_UNIVERS, C.ID_MARQUE)
 META_STR_FIELDS = (C.LIB_PRODUIT, C.LIB_GAMME, C.LIB_UNIVERS)
-META_SCHEMA = pa.schema(
-    [
-        pa.field(C.ID_PRODUIT, pa.int64(), nullable=False),
-        *(
-            pa.field(name, pa.int64() if name in META_INT_FIELDS else pa.string())
-            for name in (C.ID_GAMME, C.ID_UNIVERS, C.LIB_PRODUIT, C.LIB_GAMME, C.LIB_UNIVERS, C.ID_MARQUE)
-        ),
-    ],
-    metadata={"format": PRODUCT_META_FORMAT},
-)
+META_FIELDS = (C.ID_GAMME, C.ID_UNIVERS, C.LIB_PRODUIT, C.LIB_GAMME, C.LIB_UNIVERS, C.ID_MARQUE)
+
+
+@cache
+def meta_schema() -> pa.Schema:
+    """The schema of product_meta.arrow: ID_PRODUIT (int64, not null) then META_FIELDS."""
+    import pyarrow as pa
+
+    fields = [pa.field(name, pa.int64() if name in META_INT_FIELDS else pa.string()) for name in META_FIELDS]
+    return pa.schema(
+        [pa.field(C.ID_PRODUIT, pa.int64(), nullable=False), *fields], metadata={"format": PRODUCT_META_FORMAT}
+    )
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
@@ -140,7 +144,10 @@ class ItemLookup(Mapping[int, int]):
 
     def positions(self, product_ids: np.ndarray) -> np.ndarray:
         """Item index of each product id (int64), -1 where the run does not know it."""
-        ids = np.asarray(product_ids, dtype=np.int64)
+        try:
+            ids = np.asarray(product_ids, dtype=np.int64)
+        except (OverflowError, TypeError, ValueError):  # ids beyond int64, or not ids: one by one
+            return np.array([self._find(pid) for pid in product_ids], dtype=np.int64)
         n = len(self.sorted_ids)
         if n == 0:
             return np.full(ids.shape, -1, dtype=np.int64)
@@ -155,6 +162,8 @@ def product_meta_table(meta: Mapping[Any, Mapping[str, Any]]) -> pa.Table:
     A value the API would not return as such (an id that is not an integer, a label that is not
     a string) is stored as null, as /products/enrich and the controls always took it.
     """
+    import pyarrow as pa
+
     rows = sorted((int(pid), fields) for pid, fields in meta.items())
     columns: dict[str, Any] = {C.ID_PRODUIT: np.array([pid for pid, _ in rows], dtype=np.int64)}
     for name in META_INT_FIELDS:
@@ -163,7 +172,7 @@ def product_meta_table(meta: Mapping[Any, Mapping[str, Any]]) -> pa.Table:
         columns[name] = pa.array(
             [v if isinstance(v := f.get(name), str) else None for _, f in rows], type=pa.string()
         )
-    return pa.Table.from_pydict(columns, schema=META_SCHEMA)
+    return pa.Table.from_pydict(columns, schema=meta_schema())
 
 
 def _meta_int(value: Any) -> int | None:
@@ -179,16 +188,20 @@ def _meta_int(value: Any) -> int | None:
 
 def write_product_meta(path: Path, table: pa.Table) -> None:
     """product_meta.arrow: an uncompressed Arrow IPC file of one record batch (memory-mappable)."""
+    import pyarrow as pa
+
     batch = table.combine_chunks().to_batches()
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, META_SCHEMA) as writer:
-        writer.write_batch(batch[0] if batch else pa.RecordBatch.from_pylist([], schema=META_SCHEMA))
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, meta_schema()) as writer:
+        writer.write_batch(batch[0] if batch else pa.RecordBatch.from_pylist([], schema=meta_schema()))
 
 
 def read_product_meta(path: Path) -> pa.RecordBatch:
     """The record batch of product_meta.arrow, memory-mapped (zero copy); ValueError when the file
-    is not one batch of META_SCHEMA."""
+    is not one batch of meta_schema()."""
+    import pyarrow as pa
+
     reader = pa.ipc.open_file(pa.memory_map(str(path), "r"))
-    if not reader.schema.equals(META_SCHEMA, check_metadata=True):
+    if not reader.schema.equals(meta_schema(), check_metadata=True):
         shown = reader.schema.to_string(show_schema_metadata=False).replace("\n", ", ")
         raise ValueError(f"schema ({shown}) is not that of {PRODUCT_META_FORMAT}")
     if reader.num_record_batches != 1:
@@ -220,8 +233,10 @@ class ProductMeta:
     @classmethod
     def from_dict(cls, meta: Mapping[Any, Mapping[str, Any]]) -> ProductMeta:
         """From product_meta.json.gz's object (a run without the companions, or built in memory)."""
+        import pyarrow as pa
+
         batches = product_meta_table(meta).combine_chunks().to_batches()
-        return cls(batches[0] if batches else pa.RecordBatch.from_pylist([], schema=META_SCHEMA))
+        return cls(batches[0] if batches else pa.RecordBatch.from_pylist([], schema=meta_schema()))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -272,6 +287,9 @@ class ProductMeta:
 
     def str_column(self, name: str, product_ids: np.ndarray) -> pa.StringArray:
         """String field `name` of each product id, "" when missing or unknown (an Arrow array)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         rows = self.rows(product_ids)
         taken = pc.take(self.batch.column(name), pa.array(np.where(rows >= 0, rows, 0)))
         taken = pc.if_else(pa.array(rows >= 0), taken, pa.scalar(None, pa.string()))

@@ -49,10 +49,14 @@ class Manifest:
 
 
 def sha256_file(path: Path) -> str:
+    """sha256 of a file, read by blocks into one reused buffer: a new 1 MiB bytes object per block
+    is an mmap and 256 page faults each in an API worker (serving/lean.py), 30 % more CPU."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            digest.update(block)
+    buffer = bytearray(_BLOCK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as fh:
+        while size := fh.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
 
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import pyarrow as pa
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.columnar import (
@@ -283,6 +282,8 @@ class _Checker:
     def product_meta(self, columnar: bool, cross_check: bool) -> ProductMeta | None:
         """product_meta.arrow (or, for a run without it, product_meta.json.gz made columns);
         `cross_check`: the Arrow file must hold exactly what the JSON file holds."""
+        import pyarrow as pa  # here: parsing the DAGs imports this module
+
         table = None
         if not columnar or cross_check:
             meta = self.read(L.PRODUCT_META, self.json)
@@ -507,16 +508,23 @@ def _csr_problem(csr: CsrPairs, n_items: int) -> str | None:
         or len(scores) != len(indices)
     ):
         return "indptr is not a valid row pointer for indices and scores"
-    if len(indices) and (indices.min() < 0 or indices.max() >= n_items):
+    # one pass, no temporary: a negative int32 seen as uint32 is above any item index
+    if len(indices) and indices.view(np.uint32).max() >= n_items:
         return f"item indices outside [0, {n_items})"
     starts = indptr[1:-1]
     starts = starts[(starts > 0) & (starts < len(scores))]  # where a new row begins (it may start higher)
     # By chunks of 1M scores: tens of millions at 300k products, whose full-size temporaries (a
     # bool per score, twice) cost more in page faults than the comparisons themselves.
+    with np.errstate(invalid="ignore"):  # inf - inf in a sum: reported below, not warned
+        return _scores_problem(scores, starts)
+
+
+def _scores_problem(scores: np.ndarray, starts: np.ndarray) -> str | None:
     unsorted = False
     for lo in range(0, len(scores), _CHUNK):
         chunk = scores[lo : lo + _CHUNK + 1]
-        if not np.isfinite(chunk).all():
+        # a float64 sum of float32 values cannot overflow: it is finite iff every value is
+        if not np.isfinite(chunk.sum(dtype=np.float64)):
             return "scores contains NaN or inf"
         if unsorted:
             continue

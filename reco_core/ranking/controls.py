@@ -139,8 +139,8 @@ class ControlIndex:
         blocks = blocks or Blocks()
         if self.catalog is None and not controls.any and not blocks:
             return None
-        item_index = self.index.run.item_index
-        excluded = [item_index[p] for p in controls.exclude_product_ids if p in item_index]
+        positions = self.index.run.item_index.positions(controls.exclude_product_ids)
+        excluded = positions[positions >= 0].tolist()
         return CandidateFilter(
             view=self,
             branch_row=self.branch_row(controls.agence),

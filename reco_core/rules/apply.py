@@ -81,9 +81,10 @@ class RulesEngine:
             if not rule.in_force(today):
                 continue
             if isinstance(rule, BlockRule):
-                for pid in rule.product_ids:
-                    if pid in index.run.item_index:
-                        blocks["items"].setdefault(index.run.item_index[pid], rule.id)
+                # up to 10,000 ids a rule: one vectorised lookup, not two per id and request
+                slots = index.run.item_index.positions(np.asarray(rule.product_ids, dtype=np.int64))
+                for slot in slots[slots >= 0].tolist():
+                    blocks["items"].setdefault(slot, rule.id)
                 for g in rule.gammes:
                     blocks["gammes"].setdefault(g, rule.id)
                 for b in rule.brands:

@@ -272,3 +272,40 @@ def test_ties_in_popularity_must_be_ordered_by_index(run_dir, root):
     order[[tied[0], tied[0] + 1]] = order[[tied[0] + 1, tied[0]]]
     replace_array(run_dir, L.POP_ORDER, order)
     _assert_refused_everywhere(run_dir, root, "pop_order.npy: not the items by train_pop.npy descending")
+
+
+def test_positions_of_ids_beyond_int64_or_not_ids_are_minus_one():
+    lookup = ItemLookup(np.array([5, 1, 9, 0], dtype=np.int64))
+    assert lookup.positions([9, 2**70, 0, -(2**64)]).tolist() == [2, -1, 3, -1]
+    assert lookup.positions(()).tolist() == [] and lookup.positions([1]).dtype == np.int64
+
+
+def test_the_bench_synthetic_run_passes_the_full_check_companions_included(tmp_path):
+    """bench/synthetic_run.py writes the original's files (mapping.pkl holds plain dicts, as the
+    original's tools expect) and the companions: the full check cross-checks them."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    try:
+        from synthetic_run import write_synthetic_run
+    finally:
+        sys.path.pop(0)
+    run_dir = write_synthetic_run(tmp_path, 400)
+    report = verify_run(run_dir)
+    assert report.ok and report.model_checked, report.problems
+    assert set(L.COLUMNAR_FILES) <= set(json.loads((run_dir / L.MANIFEST).read_text())["files"])
+
+
+def test_product_meta_arrow_with_unsorted_or_repeated_ids_is_refused(run_dir, root):
+    meta = json.loads(gzip.decompress((run_dir / L.PRODUCT_META).read_bytes()))
+    table = product_meta_table(meta)
+    CO.write_product_meta(run_dir / L.PRODUCT_META_ARROW, table.take(list(range(len(table)))[::-1]))
+    write_manifest(run_dir)
+    # the full check sees it differ from the JSON first; loading, which reads only the Arrow file,
+    # refuses ids it could not search
+    assert verify_run(run_dir).problems == ["product_meta.arrow: does not hold what product_meta.json.gz holds"]
+    with pytest.raises(ArtifactError, match="fails verification"):
+        promote(root, run_dir)
+    with pytest.raises(ArtifactError, match=r"product_meta\.arrow: cannot be read \(ValueError: ID_PRODUIT is not"):
+        load_run(run_dir)
