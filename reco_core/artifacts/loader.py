@@ -49,6 +49,7 @@ def load_run(run_dir: Path | str) -> RunArtifacts:
         ease=parts.ease,
         blend=parts.blend,
         blend_meta=parts.blend_meta,
+        substitutes=parts.substitutes,
     )
     logs.event(
         log, "run loaded", run=artifacts.run_id, items=artifacts.n_items, professions=len(parts.professions)

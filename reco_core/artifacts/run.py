@@ -69,6 +69,7 @@ class RunArtifacts:
     # once, by verification, and handed on (LightGBM parses the text in milliseconds per reload)
     blend: Any = None
     blend_meta: dict[str, Any] | None = None  # layout.BLEND_META
+    substitutes: CsrPairs | None = None  # substitute table (layout.SUBSTITUTE_ARRAYS)
 
     @property
     def n_items(self) -> int:

@@ -153,7 +153,7 @@ class EvalReport:
 
     def lift(self) -> dict[str, dict]:
         """Per metric: the ranker, the best baseline, and the ranker's lift over it."""
-        others = [m for m in self.methods if m.name != RankerRecommender.name]
+        others = [m for m in self.methods if not m.name.startswith(RankerRecommender.name)]
         if not others:
             return {}
         out = {}
@@ -202,11 +202,15 @@ def evaluate_run(
     progress: ProgressFn | None = None,
     catalog: Path | str | None = None,
     rules: Path | str | None = None,
+    twins: Path | str | None = None,
+    variants: tuple[str, ...] = (),
 ) -> EvalReport:
     """Evaluate the ranker of `run` with `profile` on the orders of `ventes` (see module doc).
 
     `catalog` (a catalogue-state directory) adds what the controls cost on the same samples
-    (controls_cost.py), with the rules version `rules` in force when given."""
+    (controls_cost.py), with the rules version `rules` in force when given. `twins`: the demo's
+    planted own-brand twins file, measured like the run's substitute table. `variants`: the ranker
+    also ranks the samples under each (variant_profile), as methods "ranker[<variant>]"."""
     t0 = time.perf_counter()
     index = load_index(run)
     leakage = check_leakage(ventes, [index.run], allow_train_orders=allow_train_orders)
@@ -214,12 +218,16 @@ def evaluate_run(
     samples = protocol.draw(orders, known_items(index))
     timings = {"load_and_sample": time.perf_counter() - t0}
     methods: list[Recommender] = [RankerRecommender(index, profile)]
+    methods += [RankerRecommender(index, variant_profile(profile, v), variant=v) for v in variants]
     if with_baselines:
         t1 = time.perf_counter()
         methods += baselines(index, protocol, ease=with_ease)
         timings["baselines_fit"] = time.perf_counter() - t1  # EASE's fit, the rest is instant
     t2 = time.perf_counter()
-    scores = evaluate_methods(index, samples, methods, mode=protocol.mode, k=protocol.k, progress=progress)
+    twin_pairs = None if twins is None else twin_matrix(index, twins)
+    scores = evaluate_methods(
+        index, samples, methods, mode=protocol.mode, k=protocol.k, progress=progress, twins=twin_pairs
+    )
     timings["evaluation"] = time.perf_counter() - t2
     warnings = list(leakage["warnings"])
     if protocol.mode == "use_order" and (unknown := unknown_professions(index, samples)):
@@ -241,6 +249,36 @@ def evaluate_run(
         timings={name: round(seconds, 3) for name, seconds in timings.items()},
         warnings=warnings,
     )
+
+
+VARIANTS = ("boost", "mdd_swap", "alternative", "no_substitutes")
+
+
+def variant_profile(profile: Profile, variant: str) -> Profile:
+    """`profile` with every bucket under the own-brand policy `variant` (MDD_POLICY), or without
+    the substitute rules ("no_substitutes": SUBSTITUTES 0)."""
+    if variant not in VARIANTS:
+        raise RecoError(f"unknown variant {variant!r}: one of {', '.join(VARIANTS)}", exit_code=2)
+    update = {"SUBSTITUTES": 0} if variant == "no_substitutes" else {"MDD_POLICY": variant}
+    return Profile(
+        f"{profile.name}[{variant}]",
+        {name: p.model_copy(update=update) for name, p in profile.buckets.items()},
+    )
+
+
+def twin_matrix(index: RankerIndex, path: Path | str) -> sp.csr_matrix:
+    """The planted twins of a demo twins file as a symmetric items x items matrix of the run
+    (twins the run does not know are left out)."""
+    from reco_core.demo.generator import read_twins
+
+    position = index.run.item_index
+    pairs = [(position[a], position[b]) for a, b in read_twins(Path(path)) if a in position and b in position]
+    a, b = (
+        (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+        if pairs
+        else (np.empty(0, np.int64),) * 2
+    )
+    return M.pair_matrix(index.n_items, a, b)
 
 
 def _controls_cost(

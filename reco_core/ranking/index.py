@@ -51,6 +51,7 @@ class RankerIndex:
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
     ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
     blend: LearnedBlend | None  # the run's learned blend, None when it has none
+    substitutes: CsrPairs | None = None  # the run's substitute table, None when it has none
 
     @classmethod
     def build(cls, run: RunArtifacts) -> RankerIndex:
@@ -81,6 +82,7 @@ class RankerIndex:
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=run.ease,
             blend=run.blend,
+            substitutes=run.substitutes,
         )
 
     @property
