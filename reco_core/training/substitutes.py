@@ -51,7 +51,8 @@ CONTEXT_DIM = 256  # random projection of the co-occurrence rows
 MAX_GROUP = 3000  # items of one group compared pairwise (the best sellers when it has more)
 TOP_PER_ITEM = 20  # substitutes kept per item
 LABEL_JACCARD = 0.5  # catalogue without gamme and univers: candidate pairs share this share of words
-LABEL_MAX_DF = 0.02  # ... counting only words found in at most this share of the labels
+LABEL_MAX_DF = 0.02  # ... words in more than this share of the labels (and > LABEL_COMMON labels)
+LABEL_COMMON = 1000  # count in the label sizes, not in the overlap: bounds the cost at 300k items
 _CHUNK = 200_000  # pairs per block when computing cosines
 
 
@@ -171,7 +172,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 def _label_pairs(labels: list[str], items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (a < b) of `items` whose labels have a word Jaccard >= LABEL_JACCARD (words found in
-    more than LABEL_MAX_DF of the labels count in the sizes, not in the overlap)."""
+    more than LABEL_MAX_DF and LABEL_COMMON of the labels count in the sizes, not in the overlap)."""
     if len(items) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     words = [set(_WORD.findall(fold_one(labels[i]))) for i in items]
@@ -186,7 +187,7 @@ def _label_pairs(labels: list[str], items: np.ndarray) -> tuple[np.ndarray, np.n
     t = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), len(vocab)))
     sizes = np.asarray(t.sum(axis=1)).ravel()
     df = np.asarray(t.sum(axis=0)).ravel()
-    rare = t @ sp.diags((df <= max(2, LABEL_MAX_DF * len(items))).astype(np.float32))
+    rare = t @ sp.diags((df <= max(LABEL_COMMON, LABEL_MAX_DF * len(items))).astype(np.float32))
     inter = sp.triu(rare @ rare.T, k=1).tocoo()
     jaccard = inter.data / np.maximum(sizes[inter.row] + sizes[inter.col] - inter.data, 1)
     ok = jaccard >= LABEL_JACCARD
