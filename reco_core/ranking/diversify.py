@@ -106,12 +106,22 @@ def _choose_without_substitutes(
     quota = apply_quota(chosen, items, scores, linked, gamme, params.PAIR_QUOTA, cap)
     if np.array_equal(quota, chosen):
         return chosen
-    # the quota brought in pair-linked items: drop any that conflicts with an item ranked before it
+    # the quota brought in pair-linked items: drop any that conflicts with an item ranked before
+    # it, then top up by score with what the rules allow
     keep = [int(quota[0])] if len(quota) else []
     for slot in quota[1:]:
         if not rules.blocked_by(np.array(keep), np.array([slot]))[0]:
             keep.append(int(slot))
-    return np.array(keep, dtype=np.int64)
+    chosen = np.array(keep, dtype=np.int64)
+    if len(chosen) < k:
+        rest = allowed[top_order(scores[allowed], len(allowed))]
+        rest = rest[~np.isin(rest, chosen)]
+        rest = rest[~rules.blocked_by(chosen, rest)]
+        more = mmr(
+            scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, 0, _conflict_callback(rules, rest)
+        )
+        chosen = np.concatenate([chosen, rest[more]])
+    return chosen
 
 
 def _conflict_callback(rules: SubstituteRules, positions: np.ndarray):
