@@ -146,7 +146,7 @@ def recommend(
         bucket=bucket,
         params=p,
         removed=dict(keep.removed) if keep is not None else {},
-        shortfall=_shortfall(len(items), k, len(pool.items), keep),
+        shortfall=_shortfall(len(items), k, len(pool.items), keep, subst),
         rules_applied=tuple(applied),
     )
 
@@ -183,10 +183,17 @@ def _own_brand_policy(
     return chosen, out
 
 
-def _shortfall(n: int, k: int, pooled: int, keep: CandidateFilter | None) -> str | None:
+def _shortfall(
+    n: int, k: int, pooled: int, keep: CandidateFilter | None, subst: SubstituteRules | None = None
+) -> str | None:
     """Why fewer than k items came back (None when k did)."""
     if n >= k:
         return None
+    if subst is not None and n < pooled:
+        return (
+            f"only {n} of the {pooled} products that can complete this basket are neither a substitute "
+            "of a basket product nor of a better-ranked one (profile key SUBSTITUTES)"
+        )
     if keep is None:
         return f"the run has only {pooled} products that can complete this basket"
     removed = ", ".join(f"{count} {reason}" for reason, count in keep.removed.items() if count)

@@ -46,8 +46,9 @@ from reco_core.text import fold_one
 
 EXCESS_P = 0.01  # co-occurrence significantly above independence (Poisson upper tail): not substitutes
 MIN_SALES = 5  # weighted training orders of each item of a pair
-CONTEXT_QUANTILE = 0.99  # context cosine threshold: this quantile of the candidate pairs'
+CONTEXT_QUANTILE = 0.985  # context cosine threshold: this quantile of the candidate pairs'
 CONTEXT_DIM = 256  # random projection of the co-occurrence rows
+CONTEXT_POWER = 0.5  # context items weighted by 1 / orders ** this
 MAX_GROUP = 3000  # items of one group compared pairwise (the best sellers when it has more)
 TOP_PER_ITEM = 20  # substitutes kept per item
 LABEL_JACCARD = 0.5  # catalogue without gamme and univers: candidate pairs share this share of words
@@ -222,7 +223,7 @@ def _context_vectors(x: sp.csr_matrix, xw: sp.csr_matrix, sales: np.ndarray, see
     other items weighted by 1 / sqrt(orders), randomly projected to CONTEXT_DIM dimensions."""
     rng = np.random.default_rng(seed)
     proj = rng.standard_normal((x.shape[1], CONTEXT_DIM)).astype(np.float32)
-    proj /= np.sqrt(np.maximum(sales, 1.0)).astype(np.float32)[:, None]
+    proj /= (np.maximum(sales, 1.0) ** CONTEXT_POWER).astype(np.float32)[:, None]
     context = np.asarray(x.T @ (xw @ proj)) - sales[:, None].astype(np.float32) * proj
     norms = np.linalg.norm(context, axis=1, keepdims=True)
     return (context / np.where(norms == 0, 1.0, norms)).astype(np.float32)

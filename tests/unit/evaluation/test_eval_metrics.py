@@ -64,3 +64,19 @@ def test_list_measures_count_own_brand_distinct_gammes_and_coverage_by_hand():
     assert got["own_brand_share"] == pytest.approx(2 / 5)  # items 1 and 3 of the 5 shown
     assert got["distinct_gammes"] == pytest.approx((2 + 2) / 2)  # {10, 20}; two items without gamme
     assert got["catalogue_coverage"] == pytest.approx(5 / 6)
+
+
+def test_substitute_rates_by_hand():
+    # substitutes: 1-2 and 3-4; basket of sample 0 = {1}, of sample 1 = {5}, of sample 2 = {0}
+    pairs = M.pair_matrix(10, np.array([1, 3]), np.array([2, 4]))
+    given = sp.csr_matrix((np.ones(3), ([0, 1, 2], [1, 5, 0])), shape=(3, 10))
+    ranked = np.array(
+        [
+            [2, 6, -1],  # holds 2, a substitute of the basket's 1
+            [3, 4, 7],  # holds 3 and 4, substitutes of each other
+            [6, 7, 8],  # neither
+        ]
+    )
+    assert M.substitute_measures(ranked, given, pairs) == pytest.approx((1 / 3, 1 / 3))
+    assert (pairs != pairs.T).nnz == 0 and pairs.max() == 1
+    assert M.substitute_measures(ranked[:0], given[:0], pairs) == (0.0, 0.0)
