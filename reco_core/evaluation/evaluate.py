@@ -37,6 +37,7 @@ from reco_core.evaluation.scoring import (
     evaluate_methods,
     known_items,
     metric_key,
+    substitute_matrix,
     unknown_professions,
 )
 from reco_core.ranking import DEFAULT_PROFILE, K_MAX, Profile, RankerIndex, get_profile
@@ -146,6 +147,7 @@ class EvalReport:
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     controls: dict | None = None  # what the controls cost (controls_cost.py), with a catalogue state
+    substitutes: dict | None = None  # the run's substitute table against the planted twins (--twins)
 
     @property
     def ranker(self) -> MethodScores:
@@ -176,18 +178,22 @@ class EvalReport:
         return out
 
     def to_dict(self) -> dict:
-        return {
-            "run": self.run,
-            "ventes": self.ventes,
-            "profile": self.profile,
-            "protocol": self.protocol.to_dict(),
-            "leakage": self.leakage,
-            "samples": self.samples,
-            "methods": {m.name: m.to_dict() for m in self.methods},
-            "lift_over_best_baseline": self.lift(),
-            "timings_s": self.timings,
-            "warnings": self.warnings,
-        } | ({"controls": self.controls} if self.controls is not None else {})
+        return (
+            {
+                "run": self.run,
+                "ventes": self.ventes,
+                "profile": self.profile,
+                "protocol": self.protocol.to_dict(),
+                "leakage": self.leakage,
+                "samples": self.samples,
+                "methods": {m.name: m.to_dict() for m in self.methods},
+                "lift_over_best_baseline": self.lift(),
+                "timings_s": self.timings,
+                "warnings": self.warnings,
+            }
+            | ({"controls": self.controls} if self.controls is not None else {})
+            | ({"substitutes": self.substitutes} if self.substitutes is not None else {})
+        )
 
 
 def evaluate_run(
@@ -238,6 +244,7 @@ def evaluate_run(
         controls = _controls_cost(index, profile, samples, protocol, catalog, rules)
         timings["controls"] = time.perf_counter() - t3
     return EvalReport(
+        substitutes=None if twin_pairs is None else detection_vs_twins(index, twin_pairs),
         controls=controls,
         run={"run_id": index.run.run_id, "run_dir": str(index.run.run_dir)},
         ventes={"path": str(ventes), "orders": orders.n_baskets},
@@ -279,6 +286,30 @@ def twin_matrix(index: RankerIndex, path: Path | str) -> sp.csr_matrix:
         else (np.empty(0, np.int64),) * 2
     )
     return M.pair_matrix(index.n_items, a, b)
+
+
+def detection_vs_twins(index: RankerIndex, twins: sp.csr_matrix) -> dict:
+    """How well the run's substitute table finds the planted twins (pairs of items of the run).
+
+    precision: table pairs that are twins / table pairs; recall: twins in the table / twins;
+    recall_by_sales: the same, each twin weighted by the sales of its less sold item (train_pop):
+    the share of the twins' traffic the rules can act on."""
+    twin_pairs = sp.triu(twins, k=1).tocoo()
+    out: dict = {"twins": int(twin_pairs.nnz), "table": "none" if index.substitutes is None else "present"}
+    if index.substitutes is None:
+        return out
+    table = sp.triu(substitute_matrix(index), k=1).tocsr()
+    found = np.asarray(table[twin_pairs.row, twin_pairs.col]).ravel() > 0
+    pop = np.asarray(index.run.train_pop, dtype=np.float64)
+    weight = np.minimum(pop[twin_pairs.row], pop[twin_pairs.col])
+    out.update(
+        table_pairs=int(table.nnz),
+        found=int(found.sum()),
+        precision=float(found.sum() / table.nnz) if table.nnz else None,
+        recall=float(found.mean()) if len(found) else None,
+        recall_by_sales=float(weight[found].sum() / weight.sum()) if weight.sum() > 0 else None,
+    )
+    return out
 
 
 def _controls_cost(

@@ -94,6 +94,15 @@ def format_evaluation(report: dict) -> str:
             out.append(
                 table(["method", *rates], [[n, *(m["lists"][x] for x in rates)] for n, m in methods.items()])
             )
+    if found := report.get("substitutes"):
+        out += ["", "the run's substitute table against the planted twins (--twins):"]
+        out.append(
+            "  "
+            + ", ".join(
+                f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}"
+                for key, value in found.items()
+            )
+        )
     if cost := report.get("controls"):
         from reco_core.evaluation.controls_cost import format_controls
 
