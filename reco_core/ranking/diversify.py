@@ -75,7 +75,7 @@ def _choose_without_substitutes(
     allowed = np.flatnonzero(~rules.excluded)
     shortlist = allowed[top_order(scores[allowed], shortlist_size(k))]
     gammes = gamme[items[shortlist]]
-    conflicts = _conflict_callback(rules, shortlist)
+    conflicts = rules.closes(shortlist)
     if params.DIVERSIFY:
         picked = mmr(scores[shortlist], emb[items[shortlist]], gammes, k, params.MMR_LAMBDA, cap, conflicts)
     else:
@@ -85,9 +85,7 @@ def _choose_without_substitutes(
         rest = allowed[top_order(scores[allowed], len(allowed))]
         rest = rest[~np.isin(rest, chosen)]
         rest = rest[~rules.blocked_by(chosen, rest)]
-        more = mmr(
-            scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, cap, _conflict_callback(rules, rest)
-        )
+        more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, cap, rules.closes(rest))
         chosen = np.concatenate([chosen, rest[more]])
         if len(chosen) < k:  # the cap gives way, the substitute rules do not
             rest = rest[~np.isin(rest, chosen)]
@@ -99,7 +97,7 @@ def _choose_without_substitutes(
                 k - len(chosen),
                 1.0,
                 0,
-                _conflict_callback(rules, rest),
+                rules.closes(rest),
             )
             chosen = np.concatenate([chosen, rest[more]])
     linked = pair_linked & ~rules.excluded
@@ -117,16 +115,9 @@ def _choose_without_substitutes(
         rest = allowed[top_order(scores[allowed], len(allowed))]
         rest = rest[~np.isin(rest, chosen)]
         rest = rest[~rules.blocked_by(chosen, rest)]
-        more = mmr(
-            scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, 0, _conflict_callback(rules, rest)
-        )
+        more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, 0, rules.closes(rest))
         chosen = np.concatenate([chosen, rest[more]])
     return chosen
-
-
-def _conflict_callback(rules: SubstituteRules, positions: np.ndarray):
-    """f(j) -> bool over `positions`: the ones whose item is a substitute of positions[j]'s."""
-    return lambda j: rules.conflicting(int(positions[j]), positions)
 
 
 def mmr(
@@ -147,7 +138,7 @@ def mmr(
     better score, the candidates being sorted by score.
 
     `emb` None: no similarity term (lam is then 1: by score). `conflicts(j)`: the positions that
-    picking j closes (the substitute rules).
+    picking j closes (the substitute rules, SubstituteRules.closes).
     """
     if len(relevance) == 0:
         return np.empty(0, dtype=np.int64)

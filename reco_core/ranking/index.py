@@ -82,7 +82,7 @@ class RankerIndex:
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=run.ease,
             blend=run.blend,
-            substitutes=run.substitutes,
+            substitutes=_plain(run.substitutes),
         )
 
     @property
@@ -106,6 +106,14 @@ class RankerIndex:
     @property
     def pl_column(self) -> int:
         return len(self.professions) + 1
+
+
+def _plain(table: CsrPairs | None) -> CsrPairs | None:
+    """The table on plain ndarray views of its (memory-mapped) arrays: no copy, and slicing a
+    row skips the np.memmap subclass's overhead (it is read once per basket and selected item)."""
+    if table is None:
+        return None
+    return CsrPairs(np.asarray(table.indptr), np.asarray(table.indices), np.asarray(table.scores))
 
 
 def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:

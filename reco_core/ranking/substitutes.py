@@ -24,6 +24,7 @@ pool; nothing of the size of the catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,10 +45,20 @@ class SubstituteRules:
 
     def conflicting(self, slot: int, positions: np.ndarray) -> np.ndarray:
         """bool over `positions`: their item is a substitute of the item at pool position `slot`."""
-        row, _ = self.table.row(int(self.items[slot]))
-        if not self.dedupe or len(row) == 0 or len(positions) == 0:
+        item = int(self.items[slot])
+        start, stop = self.table.indptr[item], self.table.indptr[item + 1]
+        if not self.dedupe or start == stop or len(positions) == 0:
             return np.zeros(len(positions), dtype=bool)
-        return np.isin(self.items[positions], row)
+        return np.isin(self.items[positions], self.table.indices[start:stop])
+
+    def closes(self, positions: np.ndarray) -> Callable[[int], np.ndarray] | None:
+        """For the greedy selection over `positions`: f(j) -> the indices into `positions` that
+        taking positions[j] closes, or None when no item there has a substitute (nothing to do)."""
+        has = np.diff(self.table.indptr)[self.items[positions]] > 0
+        if not self.dedupe or not has.any():
+            return None
+        empty = np.empty(0, dtype=np.int64)
+        return lambda j: np.flatnonzero(self.conflicting(int(positions[j]), positions)) if has[j] else empty
 
     def blocked_by(self, chosen: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """bool over `positions`: excluded, or a substitute of an item at the `chosen` positions."""
@@ -63,7 +74,7 @@ def rules_for(
     """The rules of a request whose pool holds `items` (None when off or the run has no table)."""
     if not on or table is None or len(items) == 0:
         return None
-    rows = [table.row(int(b))[0] for b in basket]
+    rows = [table.indices[table.indptr[b] : table.indptr[b + 1]] for b in basket.tolist()]
     banned = np.concatenate(rows) if rows else np.empty(0, np.int32)
     excluded = np.isin(items, banned) if len(banned) else np.zeros(len(items), dtype=bool)
     return SubstituteRules(
@@ -95,6 +106,9 @@ def own_brand_moves(
     already chosen nor excluded; one own-brand item serves one position at most."""
     if table is None or len(chosen) == 0:
         return []
+    counts = np.diff(table.indptr)
+    if not (counts[items[chosen]] > 0).any():  # no selected item has a substitute
+        return []
     finite = scores[np.isfinite(scores)]
     if len(finite) == 0:
         return []
@@ -107,11 +121,9 @@ def own_brand_moves(
     for position, slot in enumerate(chosen):
         slot = int(slot)
         item = int(items[slot])
-        if item_stats[item, pl_column]:
+        if counts[item] == 0 or item_stats[item, pl_column]:
             continue
         row, _ = table.row(item)
-        if len(row) == 0:
-            continue
         row = np.asarray(row, dtype=np.int64)
         row = row[item_stats[row, pl_column] > 0]
         if len(row) == 0:
