@@ -103,7 +103,8 @@ def own_brand_moves(
 ) -> list[OwnBrandMove]:
     """For each chosen branded item, its best own-brand substitute of the pool whose score is at
     least the item's minus `margin` x the spread of the pool's scores (top 300), provided it is not
-    already chosen nor excluded; one own-brand item serves one position at most."""
+    already chosen nor excluded nor a substitute of another chosen item; one own-brand item
+    serves one position at most."""
     if table is None or len(chosen) == 0:
         return []
     counts = np.diff(table.indptr)
@@ -133,7 +134,18 @@ def own_brand_moves(
         slots = order[at[found]]
         if excluded is not None:
             slots = slots[~excluded[slots]]
-        slots = np.array([s for s in slots.tolist() if s not in taken], dtype=np.int64)
+        listed = {int(i) for i in items[chosen].tolist()} - {item}
+        slots = np.array(
+            [
+                s
+                for s in slots.tolist()
+                if s not in taken  # neither listed nor serving another position
+                and listed.isdisjoint(
+                    table.row(int(items[s]))[0].tolist()
+                )  # no substitute of another listed item
+            ],
+            dtype=np.int64,
+        )
         if len(slots) == 0:
             continue
         best = int(slots[np.argmax(scores[slots])])

@@ -17,6 +17,8 @@ from helpers.tiny_run import make_tiny_run, product_id
 from playwright.sync_api import Page, expect
 from serving_server import running_server
 
+from reco_core.artifacts import layout as L
+from reco_core.artifacts.manifest import write_manifest
 from reco_core.settings import SHIPPED_PROFILES
 
 N_ITEMS = 8
@@ -120,3 +122,23 @@ def test_the_own_brand_policy_shows_its_badge_on_the_cards_the_api_marks(server,
             expect(badge).to_have_text(f"{text}{alt['LIB_PRODUIT']}")
         page.screenshot(path=tmp_path / f"{profile}.png", full_page=True)
     assert browser.errors == []
+
+
+def test_a_run_trained_before_the_substitute_table_still_serves_with_the_rules_off(tmp_path):
+    root = tmp_path / "artifacts"
+    run = make_tiny_run(root, RUN, n_items=N_ITEMS, substitutes=PAIRS, seed=3)
+    for name in L.SUBSTITUTE_ARRAYS:
+        (run / name).unlink()
+    write_manifest(run)
+    with running_server(tmp_path, ARTIFACT_DIR=str(root)) as srv, srv.client() as client:
+        doc = client.post("/products/enrich", json={"product_ids": [product_id(0)]}).json()
+        assert doc["products"][0]["substitutes"] is None
+        for profile in ("learned_v1", "learned_v1_mdd_swap"):
+            answer = client.post(
+                "/recommend_panier",
+                json={"product_ids": [product_id(N_ITEMS - 1)], "k": N_ITEMS - 1, "profile": profile},
+            )
+            assert answer.status_code == 200, answer.text
+            items = answer.json()["recommendations"]
+            assert len(items) == N_ITEMS - 1  # nothing left out: no table, no rule
+            assert all("alternative" not in item for item in items)

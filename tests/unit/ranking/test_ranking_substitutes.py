@@ -37,6 +37,13 @@ def test_substitute_rules_drop_the_basket_items_substitutes_and_the_worse_of_two
     assert len(on) == 5  # the fill tops up with the next items
 
 
+def test_the_shortfall_says_when_the_rules_left_fewer_than_k():
+    result = _ids(_index(), k=8)  # 8 candidates, 3 of them left out by the rules
+    assert len(result.items) == 5
+    assert "SUBSTITUTES" in result.shortfall and "neither a substitute" in result.shortfall
+    assert _ids(_index(), k=8, SUBSTITUTES=0).shortfall is None
+
+
 def test_a_run_without_a_substitute_table_ranks_as_with_the_rules_off():
     plain = make_index(9, pairs=PAIRS, is_pl=(3,))
     assert _ids(plain).product_ids == _ids(_index(), SUBSTITUTES=0).product_ids
@@ -64,6 +71,15 @@ def test_alternative_keeps_the_branded_item_and_names_its_own_brand_substitute()
     result = _ids(_index(), k=4, MDD_POLICY="alternative", MDD_SWAP_MARGIN=0.1)
     assert result.product_ids == tuple(pids(1, 4, 6, 7))
     assert result.items[1].alternative == Alternative(pid(3), pytest.approx(0.6), "mdd_alternative")
+
+
+def test_an_own_brand_substitute_of_another_listed_item_is_neither_swapped_nor_offered():
+    # own-brand 3 is also a substitute of 6, which is listed: swapping 4 for 3 would list two substitutes
+    index = make_index(9, pairs=PAIRS, is_pl=(3,), substitutes=[*SUBSTITUTES, (3, 6)])
+    for policy in ("mdd_swap", "alternative"):
+        result = _ids(index, k=4, MDD_POLICY=policy, MDD_SWAP_MARGIN=0.1)
+        assert result.product_ids == tuple(pids(1, 4, 6, 7))
+        assert all(item.alternative is None for item in result.items)
 
 
 def test_an_own_brand_substitute_far_below_is_neither_swapped_nor_offered():
