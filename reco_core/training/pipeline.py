@@ -149,6 +149,7 @@ def train(cfg: TrainConfig) -> Path:
         n_prof,
         substitutes.item_groups(item_ids, details),
         substitutes.item_labels(item_ids, details),
+        item_is_pl,
         seed=cfg.seed,
     )
     watch.lap("substitutes", **{k: v for k, v in found.report.items() if k in ("pairs", "threshold")})

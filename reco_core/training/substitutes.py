@@ -19,7 +19,11 @@ labels sharing most of their words) are substitutes when:
    dimensions of the co-occurrence rows) - is in the top (1 - CONTEXT_QUANTILE) of the
    candidate pairs of this very run. The threshold is learned from the run's own distribution,
    not tuned to a catalogue: substitutes share nearly all their context (same jobs, same
-   professions, same other items), complements of one gamme share only part of it;
+   professions, same other items), complements of one gamme share only part of it. A pair of
+   an own-brand item and a branded one (the catalogue's MDD flag) needs less: the top
+   (1 - OWN_BRAND_QUANTILE) of such pairs. A house brand copies commodity items, and its copy
+   often also sells outside its twin's jobs, which dilutes its context (on the demo, "Linteau
+   béton précontraint 1,20 m" Batipro sells 4.6 times its Rector twin: cosine 0.53);
 3. both sold in at least MIN_SALES training orders (below that, a context is noise);
 4. where both have labels, the labels share at least LABEL_JACCARD of their words (two brands
    of one article; on the demo this gate lifts the precision from 0.92 to 0.99 at the same
@@ -46,6 +50,7 @@ from reco_core.text import fold_one
 
 EXCESS_P = 0.01  # co-occurrence significantly above independence (Poisson upper tail): not substitutes
 MIN_SALES = 5  # weighted training orders of each item of a pair
+OWN_BRAND_QUANTILE = 0.97  # ... of the pairs of an own-brand and a branded item
 CONTEXT_QUANTILE = 0.985  # context cosine threshold: this quantile of the candidate pairs'
 CONTEXT_DIM = 256  # random projection of the co-occurrence rows
 CONTEXT_POWER = 0.5  # context items weighted by 1 / orders ** this
@@ -91,6 +96,7 @@ def detect_substitutes(
     n_prof: int,
     groups: np.ndarray,
     labels: list[str] | None = None,
+    is_pl: np.ndarray | None = None,
     *,
     seed: int = 42,
     min_sales: int = MIN_SALES,
@@ -98,7 +104,8 @@ def detect_substitutes(
 ) -> SubstituteTable:
     """The substitute table of the items of `x` (baskets x items, binary), from the baskets'
     professions `prof` and weights `weight` (NB_OCCURENCES_COMMANDE), the items' `groups`
-    (item_groups) and `labels` (for items without a group)."""
+    (item_groups), `labels` (for items without a group) and own-brand flags `is_pl` (None: no
+    own-brand item)."""
     n_items = x.shape[1]
     x = x.tocsr().astype(np.float32)
     x.data[:] = 1.0
@@ -128,15 +135,27 @@ def detect_substitutes(
         ]
     )
     threshold = float(np.quantile(cosine, quantile))
+    bound = np.full(len(a), threshold)
+    mixed = (
+        np.zeros(len(a), dtype=bool)
+        if is_pl is None
+        else (np.asarray(is_pl)[a] > 0) != (np.asarray(is_pl)[b] > 0)
+    )
+    own_brand_threshold = None
+    if mixed.any():
+        own_brand_threshold = float(np.quantile(cosine[mixed], OWN_BRAND_QUANTILE))
+        bound[mixed] = np.minimum(threshold, own_brand_threshold)
     apart = poisson.sf(together - 1.0, np.maximum(expected, 1e-12)) >= EXCESS_P
-    keep = apart & (cosine >= threshold) & (cosine > 0)
+    keep = apart & (cosine >= bound) & (cosine > 0)
     similar = np.zeros(len(a), dtype=bool)
     similar[keep] = _label_similarity(labels, a[keep], b[keep]) >= LABEL_JACCARD  # few pairs left
     keep &= similar
     report.update(
         threshold=round(threshold, 4),
+        own_brand_pairs=int(mixed.sum()),
+        own_brand_threshold=None if own_brand_threshold is None else round(own_brand_threshold, 4),
         bought_apart=int(apart.sum()),
-        context_and_apart=int((apart & (cosine >= threshold) & (cosine > 0)).sum()),
+        context_and_apart=int((apart & (cosine >= bound) & (cosine > 0)).sum()),
         pairs=int(keep.sum()),
         items_with_substitutes=len(np.unique(np.r_[a[keep], b[keep]])),
     )

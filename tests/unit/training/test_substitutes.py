@@ -116,3 +116,28 @@ def test_groups_fall_back_on_the_univers_and_labels_are_read_from_the_details():
     assert groups[1] not in (5, 7, -1)  # the univers, past every gamme id
     assert item_labels(np.array([10, 12]), details) == ["a", ""]
     assert item_labels(np.array([10]), details.drop(columns=[C.LIB_PRODUIT])) is None
+
+
+def test_an_own_brand_copy_sold_beyond_its_twins_jobs_is_found_through_the_own_brand_flag():
+    """Own-brand item 1 also sells on its own in 150 other baskets: its context is diluted below
+    the threshold of all candidate pairs, not below the one of own-brand / branded pairs (the
+    odd boards are own brand too, with labels of their own)."""
+    x, prof = _baskets()
+    rng = np.random.default_rng(1)
+    extra = [[1, *rng.choice(np.arange(56, 60), 2, replace=False).tolist()] for _ in range(150)]
+    rows = np.repeat(np.arange(len(extra)), 3)
+    cols = np.concatenate(extra)
+    noise = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(extra), N_ITEMS))
+    x = sp.vstack([x, noise]).tocsr()
+    prof = np.r_[prof, rng.integers(0, 2, len(extra))]
+    is_pl = np.zeros(N_ITEMS, np.int8)
+    is_pl[[1, 3, 5, 7, 9, 11, 13, 15, 17]] = 1
+    labels = _labels()
+    labels[4:30] = [f"Produit {i}" for i in range(4, 30)]
+    weight = np.ones(x.shape[0])
+    without = detect_substitutes(x, prof, weight, 2, _groups(), labels)
+    with_flag = detect_substitutes(x, prof, weight, 2, _groups(), labels, is_pl)
+    assert _pairs(without.table) == {(2, 3)}
+    assert _pairs(with_flag.table) == TWINS
+    assert with_flag.report["own_brand_pairs"] == 81  # 9 own-brand x 9 branded boards that sell
+    assert with_flag.report["own_brand_threshold"] < with_flag.report["threshold"]
