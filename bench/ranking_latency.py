@@ -9,8 +9,16 @@ the shapes of a real one (bench/synthetic_run.py; the process peaks at ~1.1 GB a
 products). Baskets are drawn by popularity (people buy popular items), so they hit the long
 pair rows.
 
+`--compare REF` times this checkout against another one (REF: e.g. a `git worktree` of the
+commit before a change) on the same synthetic run, written to disk once and loaded by each side
+with its own code, in two worker processes. Each cell is measured in rounds that alternate the
+two sides, so that both see the same machine; it prints each side's p50 (wall and thread CPU)
+and the new/old ratio of the CPU p50, the ranking's cost without the preemption a shared machine
+adds.
+
     .venv/bin/python bench/ranking_latency.py                 # full table
     .venv/bin/python bench/ranking_latency.py --sizes 10000 --requests 200
+    .venv/bin/python bench/ranking_latency.py --compare ../ref --sizes 300000
 """
 
 from __future__ import annotations
@@ -21,20 +29,24 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import IO, Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-from synthetic_run import synthetic_run, write_synthetic_catalog  # noqa: E402
 
-from reco_core.catalog.state import load_catalog  # noqa: E402
+# Only what every version of reco_core has since the learned blend: a --compare worker runs this
+# file against another checkout's package (the controls and the synthetic runs are imported where
+# used, by this checkout only).
 from reco_core.evaluation import load_profile  # noqa: E402
 from reco_core.ranking import DEFAULT_PROFILE, Profile, RankerIndex, recommend  # noqa: E402
-from reco_core.ranking.controls import ControlIndex, Controls  # noqa: E402
-from reco_core.rules.apply import recommend_with_controls  # noqa: E402
 
 BASKET_SIZES = (1, 3, 10, 30)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def measure(
@@ -43,14 +55,15 @@ def measure(
     size: int,
     profession: str | None,
     n: int,
-    view: ControlIndex | None = None,
+    view: Any = None,
+    round_: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(wall, CPU) latencies in ms of `n` requests with popularity-drawn baskets of `size` items.
 
     The CPU time of the thread leaves out the time the process was preempted: on a shared
     machine, the wall-clock p99 measures the neighbours as much as the ranker.
     """
-    rng = np.random.default_rng(size)
+    rng = np.random.default_rng([size, round_])
     ids = index.run.item_ids
     by_rank = index.pop_order
     baskets = [
@@ -64,6 +77,9 @@ def measure(
     )
 
     def call(i: int, basket: list[int]) -> None:
+        from reco_core.ranking.controls import Controls
+        from reco_core.rules.apply import recommend_with_controls
+
         if view is None:
             recommend(index, profile, profession, basket, 10)
         else:
@@ -82,6 +98,93 @@ def measure(
     return wall / 1e6, cpu / 1e6
 
 
+def worker(run_dir: str, profile_name: str) -> None:
+    """--compare's worker: load the run with the reco_core on the path, then time the cells asked
+    on stdin (one JSON line each), answering one JSON line of latencies each."""
+    import reco_core
+    from reco_core.artifacts.loader import load_run
+
+    index = RankerIndex.build(load_run(run_dir))
+    profile = load_profile(profile_name)
+    reply(sys.stdout, {"package": str(Path(reco_core.__file__).parent)})
+    for line in sys.stdin:
+        ask = json.loads(line)
+        profession = index.professions[0] if ask["explicit"] else None
+        wall, cpu = measure(index, profile, ask["size"], profession, ask["n"], round_=ask["round"])
+        reply(sys.stdout, {"wall": wall.tolist(), "cpu": cpu.tolist()})
+
+
+def reply(out: IO[str], message: dict[str, Any]) -> None:
+    out.write(json.dumps(message) + "\n")
+    out.flush()
+
+
+def compare(ref: Path, sizes: list[int], requests: int, profile: str, rounds: int = 4) -> None:
+    """New/old p50 per cell, this checkout against `ref`, on one synthetic run per size."""
+    from synthetic_run import write_synthetic_run
+
+    if not (ref / "reco_core").is_dir():
+        sys.exit(f"--compare: {ref} is not a checkout of this project (no reco_core/ in it)")
+    print(f"k=10, profile {profile}, {requests} requests per cell and side, in {rounds} alternating rounds")
+    print("p50 in ms (wall / thread CPU); ratio = new / old CPU p50\n")
+    head = f"{'products':>9} {'basket':>6} {'profession':>10} | {'old':>13} | {'new':>13} | {'ratio':>5}"
+    print(head)
+    print("-" * len(head))
+    with tempfile.TemporaryDirectory(prefix="ranking-compare-") as tmp:
+        for n_items in sizes:
+            run_dir = write_synthetic_run(Path(tmp), n_items)
+            sides = {
+                "old": _start_worker(ref, run_dir, profile),
+                "new": _start_worker(ROOT, run_dir, profile),
+            }
+            for size in BASKET_SIZES:
+                for explicit in (False, True):
+                    p50 = _compare_cell(sides, {"size": size, "explicit": explicit}, requests, rounds)
+                    cells = " | ".join(
+                        f"{p50[name][0]:>6.2f}/{p50[name][1]:<6.2f}" for name in ("old", "new")
+                    )
+                    kind = "explicit" if explicit else "auto"
+                    ratio = p50["new"][1] / p50["old"][1]
+                    print(f"{n_items:>9} {size:>6} {kind:>10} | {cells} | {ratio:>5.2f}", flush=True)
+            for proc in sides.values():
+                proc.stdin.close()
+                proc.wait()
+
+
+def _compare_cell(
+    sides: dict[str, subprocess.Popen[str]], cell: dict[str, Any], requests: int, rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Each side's (wall, CPU) p50 of one cell, the sides taking turns round after round."""
+    wall: dict[str, list[float]] = {name: [] for name in sides}
+    cpu: dict[str, list[float]] = {name: [] for name in sides}
+    for round_ in range(rounds):
+        for name, proc in sides.items():
+            answer = _ask(proc, {**cell, "n": requests // rounds, "round": round_})
+            wall[name] += answer["wall"]
+            cpu[name] += answer["cpu"]
+    return {name: (float(np.median(wall[name])), float(np.median(cpu[name]))) for name in sides}
+
+
+def _start_worker(checkout: Path, run_dir: Path, profile: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    args = [sys.executable, __file__, "--worker", str(run_dir), "--profile", profile]
+    proc = subprocess.Popen(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    hello = _ask(proc, None)
+    if Path(hello["package"]).resolve() != (checkout / "reco_core").resolve():
+        sys.exit(f"--compare: the worker for {checkout} imported {hello['package']}")
+    return proc
+
+
+def _ask(proc: subprocess.Popen[str], ask: dict[str, Any] | None) -> dict[str, Any]:
+    if ask is not None:
+        proc.stdin.write(json.dumps(ask) + "\n")
+        proc.stdin.flush()
+    line = proc.stdout.readline()
+    if not line:
+        sys.exit(f"--compare: a worker stopped (exit code {proc.wait()})")
+    return json.loads(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -93,7 +196,23 @@ def main() -> None:
         "--branches", type=int, default=200, help="branches of the catalogue state (controls)"
     )
     parser.add_argument("--no-controls", action="store_true", help="leave out the controls column group")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="REF",
+        help="time this checkout against the checkout REF (new/old p50)",
+    )
+    parser.add_argument("--worker", metavar="RUN_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker, args.profile)
+    if args.compare:
+        return compare(args.compare.resolve(), args.sizes, args.requests, args.profile)
+    from synthetic_run import synthetic_run, write_synthetic_catalog
+
+    from reco_core.catalog.state import load_catalog
+    from reco_core.ranking.controls import ControlIndex
+
     profile = load_profile(args.profile)  # each basket size takes its bucket
     print(f"k=10, profile {profile.name}, {args.requests} requests per cell, one thread, ms")
     cell = "{:>8} {:>8} {:>10}"

@@ -7,8 +7,8 @@ for timing). Reverse tables reuse the forward table of another profession (same 
 different rows): in memory it halves the footprint without making requests cheaper; on disk
 pair_rev_idx.pkl holds them in full, as a trained run would.
 
-On disk, every file of the run contract is written with the trainer's own writers
-(reco_core.training.run_writer, pairs.to_index / to_raw) and the manifest last, so the run
+On disk, every file of the run contract and the columnar companions is written with the trainer's
+own writers (reco_core.training.run_writer, pairs.to_index / to_raw) and the manifest last, so the run
 verifies and loads exactly like a trained one; only the model is untrained (a LightFM object
 initialised to the right shapes: serving never reads it).
 """
@@ -24,6 +24,7 @@ from lightfm import LightFM
 
 from reco_core import __version__
 from reco_core.artifacts import layout as L
+from reco_core.artifacts.columnar import ItemLookup, ProductMeta
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.artifacts.store import new_run_name
@@ -32,6 +33,7 @@ from reco_core.fsutil import atomic_dir
 from reco_core.ranking.blend_model import LearnedBlend
 from reco_core.training.pairs import to_index, to_raw
 from reco_core.training.run_writer import (
+    save_columnar,
     save_json,
     save_npy,
     save_npz,
@@ -77,7 +79,7 @@ def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
         run_id=f"synthetic_{n_items}",
         run_dir=Path("/nonexistent"),
         item_ids=item_ids,
-        item_index={int(pid): i for i, pid in enumerate(item_ids.tolist())},
+        item_index=ItemLookup(item_ids),
         professions=names[:-1],
         item_emb_norm=emb,
         train_pop=train_pop / train_pop.max(),
@@ -87,7 +89,7 @@ def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
         item_is_pl=(rng.random(n_items) < 0.15).astype(np.int8),
         pairs=pairs,
         pairs_rev=pairs_rev,
-        product_meta={},
+        product_meta=ProductMeta.from_dict({}),
         params={},
         versions={},
         ease=_pair_table(rng, rank, by_rank, scale=0.4),
@@ -138,7 +140,7 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
             {
                 "user_id_map": {u: u for u in range(N_BASKETS)},
                 "user_feature_map": user_feature_map,
-                "item_id_map": run.item_index,
+                "item_id_map": {int(pid): i for i, pid in enumerate(run.item_ids.tolist())},
                 "item_feature_map": item_feature_map,
                 "professions": professions,
             },
@@ -158,14 +160,24 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
             save_npy(tmp, fname, array)
         forward = {name: _csr(t, n) for name, t in run.pairs.items()}
         reverse = {name: _csr(t, n) for name, t in run.pairs_rev.items()}
-        save_pair_index(tmp, L.PAIR_BOOST_IDX, to_index(forward, n, "synthetic"))
-        save_pair_index(tmp, L.PAIR_REV_IDX, to_index(reverse, n, "synthetic (reverse)"))
+        forward_index = to_index(forward, n, "synthetic")
+        reverse_index = to_index(reverse, n, "synthetic (reverse)")
+        save_pair_index(tmp, L.PAIR_BOOST_IDX, forward_index)
+        save_pair_index(tmp, L.PAIR_REV_IDX, reverse_index)
         save_table(tmp, L.EASE_ARRAYS, run.ease)
         save_text(tmp, L.BLEND_MODEL, run.blend.booster.model_to_string())
         save_json(tmp, L.BLEND_META, run.blend_meta)
         orders = {name: np.full(n, 20.0) for name in forward}
         save_pickle(tmp, L.PAIR_BOOST_RAW, to_raw(forward, orders, run.item_ids))
-        save_json(tmp, L.PRODUCT_META, _product_meta(run, rng))
+        meta = _product_meta(run, rng)
+        save_json(tmp, L.PRODUCT_META, meta)
+        pair_metas = {L.PAIR_BOOST_IDX: forward_index[0], L.PAIR_REV_IDX: reverse_index[0]}
+        arrays = {
+            L.TRAIN_POP: run.train_pop,
+            L.POP_BY_PROF_NORM: run.pop_by_prof_norm,
+            L.ITEM_IS_PL: run.item_is_pl,
+        }
+        save_columnar(tmp, run.item_ids, professions, pair_metas, meta, arrays)
         save_json(tmp, L.VERSIONS, {"reco_materiaux": __version__, "synthetic": True})
         save_json(tmp, L.PARAMS, {"run_id": name, "synthetic": {"n_items": n, "seed": seed}})
         write_manifest(tmp, run_id=name)

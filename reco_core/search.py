@@ -15,15 +15,14 @@ then by folded label. At most `limit` results (1..MAX_LIMIT).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from reco_core import columns as C
+from reco_core.artifacts.columnar import ProductMeta
 from reco_core.errors import RecoError
 from reco_core.text import fold_one
 
@@ -51,13 +50,14 @@ class ProductSearchIndex:
 
     @classmethod
     def build(
-        cls, item_ids: np.ndarray, product_meta: Mapping[int, Mapping[str, Any]], popularity: np.ndarray
+        cls, item_ids: np.ndarray, product_meta: ProductMeta, popularity: np.ndarray
     ) -> ProductSearchIndex:
-        """`product_meta` as the loaded run holds it; `popularity` aligned on `item_ids`."""
-        labels = [(product_meta.get(pid) or {}).get(C.LIB_PRODUIT) or "" for pid in item_ids.tolist()]
+        """`product_meta` as the loaded run holds it (columns: the labels are gathered and folded
+        by Arrow kernels, no Python string per product); `popularity` aligned on `item_ids`."""
+        labels = product_meta.str_column(C.LIB_PRODUIT, item_ids)
         return cls(
             item_ids=np.asarray(item_ids, dtype=np.int64),
-            folded=fold(pa.array(labels, type=pa.string())),
+            folded=fold(labels),
             popularity=np.asarray(popularity, dtype=np.float64),
         )
 

@@ -22,12 +22,17 @@ from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 from reco_core import __version__, logs
-from serving import errors, openapi
+from serving import errors, lean, openapi
 from serving.metrics import Metrics
 from serving.middleware import ServingMiddleware
 from serving.routes import admin, health, metrics, playground, products, recommend, version
 from serving.settings import Settings
 from serving.state import ServingState
+
+# each worker's private memory (serving/lean.py): lightgbm without pandas nor scikit-learn, before
+# a run's blend needs it; large temporaries given back to the OS when freed
+lean.import_lightgbm()
+lean.tune_malloc()
 
 DESCRIPTION = """Basket → complements for a building-materials distributor.
 

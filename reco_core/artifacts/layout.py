@@ -61,6 +61,41 @@ SUBSTITUTE_IDX: Final = "substitute_idx"
 SUBSTITUTE_ARRAYS: Final = tuple(f"{SUBSTITUTE_IDX}.{part}.npy" for part in PAIR_ARRAY_PARTS)
 OPTIONAL_FILES: Final = (*EASE_ARRAYS, BLEND_MODEL, BLEND_META, *SUBSTITUTE_ARRAYS)
 
+# --- columnar companions (reco_core.artifacts.columnar) --------------------------------------
+# What serving reads instead of the original's mapping.pkl, product_meta.json.gz and the pair
+# indexes' pickled metadata, which are still written (the original's tools read them) and
+# verified by checksum: memory-mapped arrays and small JSON files, nothing unpickled, no
+# per-product Python object. All of them or none: a run trained before they existed has none,
+# and is loaded from the original files (slower reloads; `reco verify-artifacts` notes it).
+ITEM_IDS: Final = "item_ids.npy"  # int64 [n_items]: item index -> product id (mapping.item_id_map)
+ITEM_ID_ORDER: Final = "item_id_order.npy"  # int64 [n_items]: argsort of item_ids (lookup by searchsorted)
+ITEM_INDEX: Final = "item_index.json"  # format, n_items, professions (mapping.professions)
+PRODUCT_META_ARROW: Final = "product_meta.arrow"  # product_meta.json.gz as Arrow IPC columns, by product id
+# What the ranker derives from the arrays above, precomputed so that API workers share it
+# (reco_core.ranking.index.RankerIndex): float32 [n_items, columnar.item_stats_width(n_prof)],
+# each item's popularity in each profession, global popularity, MDD flag, zeros to a whole cache
+# line; int64 [n_items], item indices by global popularity descending, ties by index (a stable
+# argsort of -train_pop).
+ITEM_STATS: Final = "item_stats.npy"
+POP_ORDER: Final = "pop_order.npy"
+
+
+def pair_meta_file(index_name: str) -> str:
+    """The JSON twin of a pair index's pickled metadata (format, n_items, normalisation, professions)."""
+    return f"{index_name.removesuffix('.pkl')}.json"
+
+
+COLUMNAR_FILES: Final = (
+    ITEM_IDS,
+    ITEM_ID_ORDER,
+    ITEM_INDEX,
+    PRODUCT_META_ARROW,
+    ITEM_STATS,
+    POP_ORDER,
+    pair_meta_file(PAIR_BOOST_IDX),
+    pair_meta_file(PAIR_REV_IDX),
+)
+
 # --- info ------------------------------------------------------------------------------------
 PRODUCT_META: Final = "product_meta.json.gz"
 VERSIONS: Final = "versions.json"

@@ -8,12 +8,15 @@ the run directory can rewrite the manifest too.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import stat
+import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +28,10 @@ from reco_core.fsutil import atomic_path
 
 MANIFEST_FORMAT = "reco-manifest/1"
 _BLOCK = 1 << 20  # 1 MiB: hash big files without holding them in memory
+# hashlib releases the GIL while it hashes a block (and reading does too), so files are hashed in
+# a few threads: a 300k-product run is 1.6 GB, ~1.1 s of sha256 on one core, ~0.6 s on two; the
+# threads of the request path keep running meanwhile.
+_HASH_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -137,6 +144,12 @@ def check_manifest(
     except ArtifactError as exc:
         return None, [str(exc)]
     present = _run_entries(run_dir)
+    to_hash = [
+        name
+        for name, entry in manifest.files.items()
+        if (st := present.get(name)) is not None and stat.S_ISREG(st.st_mode) and st.st_size == entry.size
+    ]
+    digests = _sha256_files(run_dir, sorted(to_hash, key=lambda name: -present[name].st_size))
     problems = [
         f"{name}: required {noun} file not listed in the manifest"
         + ("" if name in present else " (and missing)")
@@ -151,7 +164,9 @@ def check_manifest(
             problems.append(f"{name}: not a regular file")
         elif st.st_size != entry.size:
             problems.append(f"{name}: size {st.st_size} bytes, manifest says {entry.size}")
-        elif sha256_file(run_dir / name) != entry.sha256:
+        elif (digest := digests[name]) is None:
+            problems.append(f"{name}: cannot be read")
+        elif digest != entry.sha256:
             problems.append(f"{name}: sha256 mismatch (content differs from the manifest)")
     problems += [
         f"{name}: present but not listed in the manifest"
@@ -159,6 +174,37 @@ def check_manifest(
         if name not in manifest.files and name not in required
     ]
     return manifest, problems
+
+
+BACKGROUND_NICE = 10  # niceness added to the threads that hash and check a run beside the requests
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread yield the CPU to the others (Linux: niceness is per thread).
+
+    A worker loads a run beside the requests it serves, on the same cores: its hashing and
+    checking threads run at a lower priority so that a request is not kept waiting for a core
+    while a reload hashes gigabytes. A no-op where threads cannot be reniced."""
+    with contextlib.suppress(AttributeError, OSError):
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)  # inherited from the thread that started it
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + BACKGROUND_NICE))
+
+
+def _sha256_files(run_dir: Path, names: list[str]) -> dict[str, str | None]:
+    """sha256 of each file (None when it cannot be read), over a few threads (the largest first
+    balances them: pass `names` by decreasing size)."""
+
+    def one(name: str) -> str | None:
+        try:
+            return sha256_file(run_dir / name)
+        except OSError:
+            return None
+
+    if len(names) < 2 or _HASH_THREADS == 1:
+        return {name: one(name) for name in names}
+    with ThreadPoolExecutor(_HASH_THREADS, "sha256", initializer=lower_thread_priority) as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
 
 
 def verify_manifest(run_dir: Path | str) -> list[str]:

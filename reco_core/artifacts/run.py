@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from reco_core.artifacts.columnar import ItemLookup, ProductMeta
+
 
 @dataclass(frozen=True, eq=False)
 class CsrPairs:
@@ -50,7 +52,8 @@ class RunArtifacts:
     run_id: str
     run_dir: Path
     item_ids: np.ndarray  # int64 [n_items]: item index -> product id
-    item_index: dict[int, int]  # product id -> item index
+    # product id -> item index: the Mapping API (lookup[pid], pid in lookup, .get) and .positions
+    item_index: ItemLookup
     professions: tuple[str, ...]  # row order of the per-profession arrays
     item_emb_norm: np.ndarray  # float32 [n_items, d]
     train_pop: np.ndarray  # float32 [n_items]
@@ -60,7 +63,7 @@ class RunArtifacts:
     item_is_pl: np.ndarray  # int8 [n_items]
     pairs: dict[str, CsrPairs]  # profession (and "ANY") -> A -> B scores
     pairs_rev: dict[str, CsrPairs]  # profession (and "ANY") -> B -> predecessors A
-    product_meta: dict[int, dict[str, Any]]
+    product_meta: ProductMeta  # what the run knows of each catalogue product, by columns
     params: dict[str, Any]
     versions: dict[str, Any]
     # Optional files (layout.OPTIONAL_FILES): None in a run trained without them, or older.
@@ -69,6 +72,10 @@ class RunArtifacts:
     # once, by verification, and handed on (LightGBM parses the text in milliseconds per reload)
     blend: Any = None
     blend_meta: dict[str, Any] | None = None  # layout.BLEND_META
+    # Precomputed for the ranker (layout.ITEM_STATS, layout.POP_ORDER), memory-mapped: None in a
+    # run without the columnar companions (RankerIndex computes them, one private copy per worker)
+    item_stats: np.ndarray | None = None
+    pop_order: np.ndarray | None = None
     substitutes: CsrPairs | None = None  # substitute table (layout.SUBSTITUTE_ARRAYS)
 
     @property

@@ -2,9 +2,16 @@
 
 Checksums prove the files are the ones the trainer wrote; they do not prove the trainer wrote
 something serving can use. So once (and only once) the manifest verifies, every file is parsed
-and checked against the item index of mapping.pkl: shapes, dtypes, no NaN/inf, value ranges.
-The objects parsed here are handed to the loader, so a run is read once to be verified and
-loaded.
+and checked against the item index: shapes, dtypes, no NaN/inf, value ranges. The objects
+parsed here are handed to the loader, so a run is read once to be verified and loaded.
+
+The item index comes from the columnar companions (layout.COLUMNAR_FILES: item_ids.npy and its
+argsort, item_index.json) when the run has them, from mapping.pkl otherwise (a run trained
+before they existed). `check_originals=False` (loading for serving) leaves the original's files
+serving does not read - mapping.pkl, the .npz matrices, the pair indexes' pickles and
+product_meta.json.gz - at their checksums: parsing them is seconds of GIL-holding Python at
+300k products. The full check (`reco verify-artifacts`, promotion) parses them and checks that
+the companions hold exactly what they hold.
 """
 
 from __future__ import annotations
@@ -13,20 +20,37 @@ import gzip
 import json
 import numbers
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import scipy.sparse as sp
+import pyarrow as pa
 
 from reco_core.artifacts import layout as L
-from reco_core.artifacts.manifest import Manifest, check_manifest, read_verified_bytes
+from reco_core.artifacts.columnar import (
+    ITEM_INDEX_FORMAT,
+    ItemLookup,
+    ProductMeta,
+    item_stats,
+    item_stats_width,
+    product_meta_table,
+    read_product_meta,
+)
+from reco_core.artifacts.manifest import (
+    Manifest,
+    check_manifest,
+    lower_thread_priority,
+    read_verified_bytes,
+)
 from reco_core.artifacts.pickles import DISABLE_MODEL_PICKLE_ENV, load_verified_pickle, model_pickle_disabled
 from reco_core.artifacts.run import CsrPairs, split_professions
 from reco_core.columns import ANY_PROFESSION
 from reco_core.errors import ArtifactError
 
+_CHUNK = 1 << 20
+CHECK_THREADS = 2  # value checks of the pair tables: numpy releases the GIL, so they run side by side
 NORM_TOLERANCE = 1e-3  # float32 rows normalised then saved: |norm - 1| is ~1e-7, corruption is not
 _MAPPING_DICTS = ("user_id_map", "user_feature_map", "item_id_map", "item_feature_map")
 _MAPPING_KEYS = (*_MAPPING_DICTS, "professions")
@@ -60,17 +84,20 @@ class VerifyReport:
 class VerifiedParts:
     """The contents of a run that passed verification, as parsed while verifying it."""
 
-    item_ids: np.ndarray
+    items: ItemLookup
     professions: tuple[str, ...]
     arrays: dict[str, np.ndarray]
     pairs: dict[str, CsrPairs]
     pairs_rev: dict[str, CsrPairs]
-    product_meta: dict[int, dict[str, Any]]
+    product_meta: ProductMeta
     params: dict[str, Any]
     versions: dict[str, Any]
     ease: CsrPairs | None = None
     blend: Any = None  # LearnedBlend
     blend_meta: dict[str, Any] | None = None
+    columnar: bool = True  # False: a run without the companions, read from the original's files
+    item_stats: np.ndarray | None = None  # layout.ITEM_STATS (None without the companions)
+    pop_order: np.ndarray | None = None  # layout.POP_ORDER
     substitutes: CsrPairs | None = None
 
 
@@ -88,7 +115,7 @@ def _unit_interval(a: np.ndarray, n_items: int) -> str | None:
 def _unit_rows(a: np.ndarray, n_items: int) -> str | None:
     if problem := _finite(a):
         return problem
-    norms = np.linalg.norm(a, axis=1)
+    norms = np.sqrt(np.einsum("ij,ij->i", a, a, dtype=np.float64))  # no [n, d] temporary
     bad = (norms > 0) & (np.abs(norms - 1) > NORM_TOLERANCE)
     if bad.any():
         return f"{int(bad.sum())} non-zero rows are not L2-normalised (e.g. norm {norms[bad][0]:.4g})"
@@ -153,24 +180,94 @@ class _Checker:
     def npy(self, name: str) -> np.ndarray:
         return np.load(self.run_dir / name, mmap_mode="r", allow_pickle=False)
 
-    def npz(self, name: str) -> sp.sparray | sp.spmatrix:
+    def npz(self, name: str) -> Any:
+        import scipy.sparse as sp  # only the full check reads the .npz matrices (serving: 15 MiB less)
+
         return sp.load_npz(self.run_dir / name)
 
     def json(self, name: str) -> Any:
         data = read_verified_bytes(self.run_dir, name, self.manifest)
         return json.loads(gzip.decompress(data) if name.endswith(".gz") else data)
 
-    # --- checks --------------------------------------------------------------------------
-    def mapping(self, mapping: Any) -> tuple[np.ndarray, tuple[str, ...]] | None:
-        """Item ids by item index and the professions, or None when the mapping is unusable."""
-        name = L.MAPPING
-        if not isinstance(mapping, dict) or any(key not in mapping for key in _MAPPING_KEYS):
-            self.fail(name, f"not a dict with keys {', '.join(_MAPPING_KEYS)}")
+    # --- the columnar companions ---------------------------------------------------------
+    def columnar_listed(self) -> bool | None:
+        """Whether the run has the columnar companions; None (a problem) when only some."""
+        listed = [name for name in L.COLUMNAR_FILES if name in self.manifest.files]
+        if not listed:
+            self.notes.append(
+                f"no columnar companions ({', '.join(L.COLUMNAR_FILES)}): a run trained before "
+                "them, loaded from mapping.pkl and product_meta.json.gz (slower reloads)"
+            )
+            return False
+        if len(listed) < len(L.COLUMNAR_FILES):
+            missing = sorted(set(L.COLUMNAR_FILES) - set(listed))
+            self.fail(missing[0], f"columnar companions incomplete: {', '.join(missing)} not in the manifest")
             return None
-        if not all(isinstance(mapping[key], dict) for key in _MAPPING_DICTS):
-            self.fail(name, f"{', '.join(_MAPPING_DICTS)} must be dicts")
+        return True
+
+    def columnar_index(self) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None:
+        """(item ids by item index, their argsort, professions) of the companions, or None."""
+        doc = _json_object(self, L.ITEM_INDEX)
+        ids = self.read(L.ITEM_IDS, self.npy)
+        order = self.read(L.ITEM_ID_ORDER, self.npy)
+        if doc is None or ids is None or order is None:
             return None
-        professions = mapping["professions"]
+        if doc.get("format") != ITEM_INDEX_FORMAT:
+            self.fail(L.ITEM_INDEX, f"format {doc.get('format')!r}, expected {ITEM_INDEX_FORMAT!r}")
+            return None
+        professions = self.professions(L.ITEM_INDEX, doc.get("professions"))
+        if professions is None:
+            return None
+        n = doc.get("n_items")
+        if ids.dtype != np.int64 or ids.ndim != 1 or not len(ids) or len(ids) != n:
+            self.fail(L.ITEM_IDS, f"{ids.dtype} {ids.shape}, expected int64 ({n},) as {L.ITEM_INDEX} says")
+            return None
+        if order.dtype != np.int64 or order.shape != ids.shape:
+            self.fail(L.ITEM_ID_ORDER, f"{order.dtype} {order.shape}, expected int64 {ids.shape}")
+            return None
+        if order.min() < 0 or order.max() >= len(ids) or (np.bincount(order, minlength=len(ids)) != 1).any():
+            self.fail(L.ITEM_ID_ORDER, "not a permutation of the item indices")
+            return None
+        sorted_ids = ids[order]
+        if (sorted_ids[1:] <= sorted_ids[:-1]).any():
+            self.fail(L.ITEM_ID_ORDER, f"does not sort {L.ITEM_IDS} strictly (unsorted or repeated ids)")
+            return None
+        return ids, order, professions
+
+    def ranker_arrays(self, checked: dict[str, np.ndarray], sizes: dict[str, int]) -> tuple | None:
+        """(item_stats, pop_order) of the companions, checked to be exactly what the ranker derives
+        from the precomputed arrays (by chunks of rows: no full-size temporary)."""
+        stats, order = self.read(L.ITEM_STATS, self.npy), self.read(L.POP_ORDER, self.npy)
+        sources = [checked.get(name) for name in (L.POP_BY_PROF_NORM, L.TRAIN_POP, L.ITEM_IS_PL)]
+        if stats is None or order is None or any(a is None for a in sources):
+            return None  # a source array failed: reported already
+        pop_by_prof, train_pop, is_pl = sources
+        n = sizes["items"]
+        shape = (n, item_stats_width(sizes["professions"]))
+        if stats.dtype != np.float32 or stats.shape != shape:
+            self.fail(L.ITEM_STATS, f"{stats.dtype} {stats.shape}, expected float32 {shape}")
+            return None
+        for lo in range(0, n, _CHUNK // 16):
+            hi = min(n, lo + _CHUNK // 16)
+            expected = item_stats(pop_by_prof[:, lo:hi], train_pop[lo:hi], is_pl[lo:hi])
+            if not np.array_equal(stats[lo:hi], expected):
+                self.fail(L.ITEM_STATS, f"rows {lo}-{hi - 1} differ from what {L.POP_BY_PROF_NORM}, "
+                          f"{L.TRAIN_POP} and {L.ITEM_IS_PL} give")
+                return None
+        if order.dtype != np.int64 or order.shape != (n,):
+            self.fail(L.POP_ORDER, f"{order.dtype} {order.shape}, expected int64 ({n},)")
+            return None
+        if order.min() < 0 or order.max() >= n or (np.bincount(order, minlength=n) != 1).any():
+            self.fail(L.POP_ORDER, "not a permutation of the item indices")
+            return None
+        pop = train_pop[order]
+        ties = pop[1:] == pop[:-1]
+        if (pop[1:] > pop[:-1]).any() or (order[1:][ties] <= order[:-1][ties]).any():
+            self.fail(L.POP_ORDER, f"not the items by {L.TRAIN_POP} descending, ties by index")
+            return None
+        return stats, order
+
+    def professions(self, name: str, professions: Any) -> tuple[str, ...] | None:
         if (
             not isinstance(professions, list | tuple)
             or not professions
@@ -182,6 +279,49 @@ class _Checker:
                 name, f"professions must be a non-empty list of distinct names, without {ANY_PROFESSION}"
             )
             return None
+        return tuple(professions)
+
+    def product_meta(self, columnar: bool, cross_check: bool) -> ProductMeta | None:
+        """product_meta.arrow (or, for a run without it, product_meta.json.gz made columns);
+        `cross_check`: the Arrow file must hold exactly what the JSON file holds."""
+        table = None
+        if not columnar or cross_check:
+            meta = self.read(L.PRODUCT_META, self.json)
+            if meta is None:
+                return None
+            if not isinstance(meta, dict) or not all(isinstance(v, dict) for v in meta.values()):
+                self.fail(L.PRODUCT_META, "not an object of product id -> object")
+                return None
+            try:
+                table = product_meta_table(meta)
+            except ValueError:
+                self.fail(L.PRODUCT_META, "keys must be integer product ids")
+                return None
+        if columnar:
+            batch = self.read(L.PRODUCT_META_ARROW, lambda name: read_product_meta(self.run_dir / name))
+            if batch is None:
+                return None
+            if table is not None and not pa.Table.from_batches([batch]).equals(table.combine_chunks()):
+                self.fail(L.PRODUCT_META_ARROW, f"does not hold what {L.PRODUCT_META} holds")
+                return None
+        else:
+            batches = table.combine_chunks().to_batches()
+            batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+        return self.read(L.PRODUCT_META_ARROW if columnar else L.PRODUCT_META, lambda _: ProductMeta(batch))
+
+    # --- checks --------------------------------------------------------------------------
+    def mapping(self, mapping: Any) -> tuple[np.ndarray, tuple[str, ...]] | None:
+        """Item ids by item index and the professions, or None when the mapping is unusable."""
+        name = L.MAPPING
+        if not isinstance(mapping, dict) or any(key not in mapping for key in _MAPPING_KEYS):
+            self.fail(name, f"not a dict with keys {', '.join(_MAPPING_KEYS)}")
+            return None
+        if not all(isinstance(mapping[key], dict) for key in _MAPPING_DICTS):
+            self.fail(name, f"{', '.join(_MAPPING_DICTS)} must be dicts")
+            return None
+        professions = self.professions(name, mapping["professions"])
+        if professions is None:
+            return None
         item_id_map = mapping["item_id_map"]
         if not item_id_map or not all(_is_int(k) and _is_int(v) for k, v in item_id_map.items()):
             self.fail(name, "item_id_map must map integer product ids to integer item indices")
@@ -192,7 +332,7 @@ class _Checker:
             return None
         item_ids = np.empty(len(index), np.int64)
         item_ids[index] = np.fromiter(item_id_map.keys(), np.int64, len(index))
-        return item_ids, tuple(professions)
+        return item_ids, professions
 
     def array(self, name: str, a: np.ndarray, sizes: dict[str, int]) -> bool:
         spec = _ARRAYS[name]
@@ -211,12 +351,25 @@ class _Checker:
             return False
         return True
 
-    def pairs(self, name: str, n_items: int, professions: tuple[str, ...]) -> dict[str, CsrPairs]:
+    def pairs(
+        self, name: str, n_items: int, professions: tuple[str, ...], columnar: bool, cross_check: bool
+    ) -> dict[str, CsrPairs]:
         """The CSR tables of pair index `name` by profession, as read-only views of its
-        memory-mapped arrays (nothing is copied: API workers share the pages)."""
-        meta = self.read(name, self.pickle)
+        memory-mapped arrays (nothing is copied: API workers share the pages).
+
+        The metadata is read from its JSON twin when the run has the companions (`cross_check`:
+        and it must equal the pickle), from the pickle otherwise."""
+        meta = self.read(L.pair_meta_file(name) if columnar else name, self.json if columnar else self.pickle)
         if meta is None:
             return {}
+        if columnar and cross_check:
+            pickled = self.read(name, self.pickle)
+            if pickled is None:
+                return {}
+            if pickled != meta:
+                self.fail(L.pair_meta_file(name), f"does not hold what {name} holds")
+                return {}
+            meta = pickled
         if not isinstance(meta, dict) or meta.get("format") != L.PAIRS_FORMAT:
             self.fail(name, f"not a {L.PAIRS_FORMAT!r} pair index")
             return {}
@@ -256,8 +409,10 @@ class _Checker:
             self.fail(name, "the professions' segments do not add up to the indices and scores arrays")
             return {}
         out = {}
-        for prof, csr in split_professions(names, indptr, indices, scores).items():
-            if problem := _csr_problem(csr, n_items):
+        tables = split_professions(names, indptr, indices, scores)
+        problems = _csr_problems(list(tables.values()), n_items)
+        for (prof, csr), problem in zip(tables.items(), problems, strict=True):
+            if problem:
                 self.fail(name, f"profession {prof}: {problem}")
             else:
                 out[prof] = csr
@@ -377,12 +532,31 @@ def _csr_problem(csr: CsrPairs, n_items: int) -> str | None:
         return "indptr is not a valid row pointer for indices and scores"
     if len(indices) and (indices.min() < 0 or indices.max() >= n_items):
         return f"item indices outside [0, {n_items})"
-    if problem := _finite(scores):
-        return f"scores {problem}"
-    rises = np.diff(scores) > 0
     starts = indptr[1:-1]
-    rises[starts[(starts > 0) & (starts < len(scores))] - 1] = False  # a new row may start higher
-    return "scores not sorted descending within a row" if rises.any() else None
+    starts = starts[(starts > 0) & (starts < len(scores))]  # where a new row begins (it may start higher)
+    # By chunks of 1M scores: tens of millions at 300k products, whose full-size temporaries (a
+    # bool per score, twice) cost more in page faults than the comparisons themselves.
+    unsorted = False
+    for lo in range(0, len(scores), _CHUNK):
+        chunk = scores[lo : lo + _CHUNK + 1]
+        if not np.isfinite(chunk).all():
+            return "scores contains NaN or inf"
+        if unsorted:
+            continue
+        rises = np.flatnonzero(chunk[1:] > chunk[:-1]) + (lo + 1)
+        if len(rises):
+            at = np.minimum(np.searchsorted(starts, rises), max(len(starts) - 1, 0))
+            unsorted = not len(starts) or bool((starts[at] != rises).any())
+    return "scores not sorted descending within a row" if unsorted else None
+
+
+def _csr_problems(tables: list[CsrPairs], n_items: int) -> list[str | None]:
+    """_csr_problem of each table, over a few threads: numpy releases the GIL in these loops, and
+    the pair tables of a 300k-product run are 2 x 66M scores."""
+    if len(tables) < 2:
+        return [_csr_problem(csr, n_items) for csr in tables]
+    with ThreadPoolExecutor(CHECK_THREADS, "verify", initializer=lower_thread_priority) as pool:
+        return list(pool.map(lambda csr: _csr_problem(csr, n_items), tables))
 
 
 def _is_int(value: Any) -> bool:
@@ -390,12 +564,18 @@ def _is_int(value: Any) -> bool:
 
 
 def inspect_run(
-    run_dir: Path | str, *, check_model: bool = True, check_raw_pairs: bool = True
+    run_dir: Path | str,
+    *,
+    check_model: bool = True,
+    check_raw_pairs: bool = True,
+    check_originals: bool = True,
 ) -> tuple[VerifyReport, VerifiedParts | None]:
     """Verify a run and, when it passes, return what was parsed (None otherwise).
 
     `check_raw_pairs=False` (loading for serving) leaves pair_boost.pkl.gz at its checksum:
     unpickling it is seconds of GIL-holding work at 300k products for a file serving never reads.
+    `check_originals=False` (loading for serving) does the same for the files the columnar
+    companions stand for (module doc), when the run has them.
     """
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
@@ -404,31 +584,55 @@ def inspect_run(
     if manifest is None or problems:  # nothing is parsed, let alone unpickled, from a run that fails
         return VerifyReport(run_dir, problems), None
     c = _Checker(run_dir, manifest)
-    mapping = c.read(L.MAPPING, c.pickle)
-    index = c.mapping(mapping) if mapping is not None else None
-    if index is None:  # every other file is indexed on the mapping: nothing more can be checked
-        return VerifyReport(run_dir, c.problems), None
-    item_ids, professions = index
+    columnar = c.columnar_listed()
+    if columnar is None:
+        return VerifyReport(run_dir, c.problems, c.notes), None
+    originals = check_originals or not columnar
+    index = c.columnar_index() if columnar else None
+    mapping = None
+    if originals:
+        mapping = c.read(L.MAPPING, c.pickle)
+        from_mapping = c.mapping(mapping) if mapping is not None else None
+        if from_mapping is None:
+            mapping = None
+        elif not columnar:
+            index = (from_mapping[0], None, from_mapping[1])
+        elif index is not None:
+            if not np.array_equal(index[0], from_mapping[0]):
+                c.fail(L.ITEM_IDS, f"not the product ids of {L.MAPPING}'s item_id_map by item index")
+            if index[2] != from_mapping[1]:
+                c.fail(L.ITEM_INDEX, f"professions differ from those of {L.MAPPING}")
+    else:
+        skipped = (L.MAPPING, L.USER_FEATURES, L.ITEM_FEATURES, L.INTERACTIONS, L.PRODUCT_META)
+        c.notes.append(
+            f"{', '.join(skipped)} and the pair indexes' pickles: checksums verified, not parsed "
+            "(serving reads the columnar companions)"
+        )
+    if index is None or c.problems:  # every other file is indexed on the item index
+        return VerifyReport(run_dir, c.problems, c.notes), None
+    item_ids, order, professions = index
     sizes = {"items": len(item_ids), "professions": len(professions)}
 
     arrays = {name: c.read(name, c.npy) for name in _ARRAYS}
     checked = {name: a for name, a in arrays.items() if a is not None and c.array(name, a, sizes)}
+    ranker = c.ranker_arrays(checked, sizes) if columnar else None
 
-    n_users = len(mapping["user_id_map"])
-    expected_shapes = {
-        L.USER_FEATURES: (n_users, len(mapping["user_feature_map"])),
-        L.ITEM_FEATURES: (sizes["items"], len(mapping["item_feature_map"])),
-        L.INTERACTIONS: (n_users, sizes["items"]),
-    }
-    for name, shape in expected_shapes.items():
-        matrix = c.read(name, c.npz)
-        if matrix is not None and matrix.shape != shape:
-            c.fail(name, f"shape {matrix.shape}, expected {shape} from the mapping")
-        elif matrix is not None and not np.isfinite(matrix.data).all():
-            c.fail(name, "contains NaN or inf")
+    if mapping is not None:
+        n_users = len(mapping["user_id_map"])
+        expected_shapes = {
+            L.USER_FEATURES: (n_users, len(mapping["user_feature_map"])),
+            L.ITEM_FEATURES: (sizes["items"], len(mapping["item_feature_map"])),
+            L.INTERACTIONS: (n_users, sizes["items"]),
+        }
+        for name, shape in expected_shapes.items():
+            matrix = c.read(name, c.npz)
+            if matrix is not None and matrix.shape != shape:
+                c.fail(name, f"shape {matrix.shape}, expected {shape} from the mapping")
+            elif matrix is not None and not np.isfinite(matrix.data).all():
+                c.fail(name, "contains NaN or inf")
 
-    pairs = c.pairs(L.PAIR_BOOST_IDX, sizes["items"], professions)
-    pairs_rev = c.pairs(L.PAIR_REV_IDX, sizes["items"], professions)
+    pairs = c.pairs(L.PAIR_BOOST_IDX, sizes["items"], professions, columnar, check_originals)
+    pairs_rev = c.pairs(L.PAIR_REV_IDX, sizes["items"], professions, columnar, check_originals)
     if check_raw_pairs:  # not served, but a fallback must at least load
         c.read(L.PAIR_BOOST_RAW, c.pickle)
     else:
@@ -437,21 +641,22 @@ def inspect_run(
     ease = c.ease(sizes["items"])
     blend = c.blend(ease is not None)
     substitutes = c.substitutes(sizes["items"])
-    product_meta = _product_meta(c)
+    product_meta = c.product_meta(columnar, check_originals)
     params, versions = (_json_object(c, name) for name in (L.PARAMS, L.VERSIONS))
 
-    model_checked = check_model and not model_pickle_disabled()
+    model_checked = check_model and not model_pickle_disabled() and mapping is not None
     if model_checked:
         c.model(mapping, checked.get(L.ITEM_EMB_NORM))
     else:
-        why = f"{DISABLE_MODEL_PICKLE_ENV}=1" if check_model else "not requested"
+        why = f"{DISABLE_MODEL_PICKLE_ENV}=1" if check_model and mapping is not None else "not requested"
         c.notes.append(f"{L.MODEL}: not unpickled ({why}); model check skipped")
 
     report = VerifyReport(run_dir, c.problems, c.notes, sizes["items"], sizes["professions"], model_checked)
     if not report.ok or product_meta is None or params is None or versions is None:
         return report, None
+    item_ids.setflags(write=False)
     parts = VerifiedParts(
-        item_ids,
+        ItemLookup(item_ids, order),
         professions,
         checked,
         pairs,
@@ -461,23 +666,12 @@ def inspect_run(
         versions,
         ease,
         *(blend or (None, None)),
-        substitutes,
+        columnar=columnar,
+        item_stats=None if ranker is None else ranker[0],
+        pop_order=None if ranker is None else ranker[1],
+        substitutes=substitutes,
     )
     return report, parts
-
-
-def _product_meta(c: _Checker) -> dict[int, dict[str, Any]] | None:
-    meta = c.read(L.PRODUCT_META, c.json)
-    if meta is None:
-        return None
-    if not isinstance(meta, dict) or not all(isinstance(v, dict) for v in meta.values()):
-        c.fail(L.PRODUCT_META, "not an object of product id -> object")
-        return None
-    try:
-        return {int(pid): fields for pid, fields in meta.items()}
-    except ValueError:
-        c.fail(L.PRODUCT_META, "keys must be integer product ids")
-        return None
 
 
 def _json_object(c: _Checker, name: str) -> dict[str, Any] | None:

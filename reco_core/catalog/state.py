@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from reco_core import logs
 from reco_core.artifacts.manifest import check_manifest, read_verified_bytes, write_manifest
@@ -25,6 +24,9 @@ from reco_core.artifacts.verify import VerifyReport
 from reco_core.catalog import layout as CL
 from reco_core.errors import ArtifactError, DataContractError
 from reco_core.fsutil import atomic_dir
+
+if TYPE_CHECKING:  # pandas only builds a state (extraction): serving loads one without it (memory)
+    import pandas as pd
 
 log = logs.get_logger("catalog")
 
@@ -114,6 +116,8 @@ def build_arrays(
     branches = branches.sort_values(ID_AGENCE, kind="stable")
     branch_ids = branches[ID_AGENCE].to_numpy(dtype=np.int64)
     _unique(branch_ids, "agences.sql", ID_AGENCE)
+    import pandas as pd
+
     flags, stock_counts = _stock_flags(
         [stock] if isinstance(stock, pd.DataFrame) else stock, branch_ids, product_ids
     )
@@ -181,6 +185,8 @@ def _stock_flags(
     counts = dict.fromkeys(
         ("stock_rows", "stock_rows_available", "stock_rows_unknown_branch", "stock_rows_unknown_product"), 0
     )
+    import pandas as pd
+
     for chunk in chunks:
         _require(chunk, "stock.sql", (ID_AGENCE, ID_PRODUIT, QTE_STOCK))
         row, row_ok = _positions(branch_ids, chunk[ID_AGENCE].to_numpy(dtype=np.int64))

@@ -94,44 +94,37 @@ def build_pool(
     `keep` allows, when given."""
     n_basket = len(basket)
     tables = _pair_tables(index, mix, params, n_basket)
-    reads = [_read_rows(table, basket, take) for table, take, _, _ in tables]
-    entry_items = _concat([items for items, _, _ in reads], np.int32)
+    entry_items, entry_scores, lens = _read_rows([(table, take) for table, take, _, _ in tables], basket)
 
     popp = _concat([index.popp_top[p][: params.TOP_POPP] for p in mix.rows], np.int64)
     popg = index.pop_order[: params.TOP_POPG]
-    member = np.zeros(index.n_items, dtype=bool)
-    member[entry_items] = True
-    member[popp] = True
-    member[popg] = True
-    member[basket] = False
-    items = np.flatnonzero(member)
+    items = _without(_sorted_unique(np.concatenate([entry_items, popp, popg])), np.sort(basket))
     if keep is not None:
-        ok = keep.keep(items)
-        member[items[~ok]] = False
-        items = items[ok]
+        items = items[keep.keep(items)]
     if len(items) < min_size:
-        extra = _top_up(index, member, basket, min_size - len(items), keep)
-        member[extra] = True
+        extra = _top_up(index, items, basket, min_size - len(items), keep)
         popg = np.concatenate([popg, extra])
-        items = np.flatnonzero(member)
+        items = np.sort(np.concatenate([items, extra]))
 
     n = len(items)
-    slot = np.empty(index.n_items, dtype=np.int32)  # only read at pool and basket items
-    if keep is not None:
-        slot[entry_items] = n  # entries naming a filtered-out candidate: the dropped bin too
-    slot[items] = np.arange(n, dtype=np.int32)
-    slot[basket] = n  # entries naming a basket item land in an extra bin, dropped
-    local = slot[entry_items]
+    with index.scratch() as slot:  # only read where written just below
+        if keep is not None:  # entries and popular items that were filtered out: the dropped bin
+            slot[entry_items] = n
+            slot[popp] = n
+            slot[popg] = n
+        slot[items] = np.arange(n, dtype=np.int32)
+        slot[basket] = n  # entries naming a basket item land in an extra bin, dropped
+        local = slot[entry_items]
+        from_popp, from_popg = _flags(slot[popp], n), _flags(slot[popg], n)
     sums = np.zeros((len(POOL_SIGNALS), n + 1))
-    start = 0
-    for (_, _, signal, factor), (_, scores, _) in zip(tables, reads, strict=True):
-        stop = start + len(scores)
-        sums[signal] += factor * np.bincount(local[start:stop], weights=scores, minlength=n + 1)
-        start = stop
+    stops = np.cumsum(lens.sum(axis=1)).tolist()
+    for (_, _, signal, factor), start, stop in zip(tables, [0, *stops], stops, strict=False):
+        sums[signal] += factor * np.bincount(
+            local[start:stop], weights=entry_scores[start:stop], minlength=n + 1
+        )
     # links count pair tables only: an EASE entry is a score, not a co-purchase
-    pair_reads = [read for (_, _, signal, _), read in zip(tables, reads, strict=True) if signal != EASE]
-    rows = np.tile(np.arange(n_basket), len(pair_reads))
-    entry_basket = np.repeat(rows, _concat([lens for _, _, lens in pair_reads], np.int64))
+    pair_lens = lens[[signal != EASE for _, _, signal, _ in tables]]
+    entry_basket = np.repeat(np.tile(np.arange(n_basket), len(pair_lens)), pair_lens.ravel())
     link_bits = _link_bits(local[: len(entry_basket)], entry_basket, n_basket, n + 1)[:, :n]
     return CandidatePool(
         items=items,
@@ -139,8 +132,8 @@ def build_pool(
         links=np.bitwise_count(link_bits).sum(axis=0, dtype=np.int64),
         link_bits=link_bits,
         n_basket=n_basket,
-        from_popp=_flags(slot, member, popp, n),
-        from_popg=_flags(slot, member, popg, n),
+        from_popp=from_popp,
+        from_popg=from_popg,
     )
 
 
@@ -173,38 +166,52 @@ def _pair_tables(
     return [t for t in tables if t[0] is not None and t[1] > 0]
 
 
-def _read_rows(table: CsrPairs, rows: np.ndarray, take: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first `take` entries of each row, concatenated: (items, scores, entries per row)."""
-    starts = table.indptr[rows]
-    lens = np.minimum(table.indptr[rows + 1] - starts, take)
-    flat = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(lens.sum())
-    return table.indices[flat], table.scores[flat], lens
+def _read_rows(
+    tables: list[tuple[CsrPairs, int]], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first `take` entries of each of the `rows` of each table, concatenated table by table:
+    (items int32, scores float32, int64 [n_tables, n_rows] entries read per row).
+
+    The positions of every table's entries are computed in one pass: a request reads up to nine
+    tables, and a dozen numpy calls per table cost more than the arithmetic they do."""
+    if not tables:
+        return np.empty(0, np.int32), np.empty(0, np.float32), np.zeros((0, len(rows)), np.int64)
+    starts = np.stack([table.indptr[rows] for table, _ in tables])
+    ends = np.stack([table.indptr[rows + 1] for table, _ in tables])
+    takes = np.array([take for _, take in tables], dtype=np.int64)
+    lens = np.minimum(ends - starts, takes[:, None])
+    counts = lens.ravel()
+    flat = np.repeat(starts.ravel() - (np.cumsum(counts) - counts), counts)
+    flat += np.arange(len(flat))
+    bounds = [0, *np.cumsum(lens.sum(axis=1)).tolist()]
+    items = [table.indices[flat[a:b]] for (table, _), a, b in zip(tables, bounds, bounds[1:], strict=False)]
+    scores = [table.scores[flat[a:b]] for (table, _), a, b in zip(tables, bounds, bounds[1:], strict=False)]
+    return np.concatenate(items), np.concatenate(scores), lens
 
 
 def _top_up(
     index: RankerIndex,
-    member: np.ndarray,
+    pooled: np.ndarray,
     basket: np.ndarray,
     count: int,
     keep: CandidateFilter | None = None,
 ) -> np.ndarray:
-    """The `count` most popular items that are neither in the pool nor in the basket (and that
-    `keep` allows: read by chunks of the popularity order, each twice the last, so a branch that
-    stocks little costs a few chunks, and only an impossible request reads the whole order)."""
-    taken = member.copy()
-    taken[basket] = True
-    if keep is None:
-        return index.pop_order[~taken[index.pop_order]][:count]
+    """The `count` most popular items that are neither `pooled` (sorted) nor in the basket, and
+    that `keep` allows: read by chunks of the popularity order, each twice the last, so a branch
+    that stocks little costs a few chunks, and only an impossible request reads the whole order."""
+    taken = np.union1d(pooled, basket)
     found: list[np.ndarray] = []
     start, chunk, total = 0, max(4 * count, 1024), len(index.pop_order)
     while count > 0 and start < total:
         part = index.pop_order[start : start + chunk]
-        part = part[~taken[part]]
-        part = part[keep.keep(part)][:count]
+        part = part[~np.isin(part, taken, kind="sort")]
+        if keep is not None:
+            part = part[keep.keep(part)]
+        part = part[:count]
         found.append(part)
         count -= len(part)
         start, chunk = start + chunk, 2 * chunk
-    if count > 0:
+    if count > 0 and keep is not None:
         keep.exhausted = True
     return _concat(found, np.int64)
 
@@ -213,19 +220,38 @@ def _link_bits(local: np.ndarray, basket_index: np.ndarray, n_basket: int, n: in
     """One bit per (candidate, basket item) linked by at least one pair entry.
 
     A bitset rather than np.unique of (candidate, basket item) keys: an OR per entry is linear,
-    and a candidate listed by several tables of the same basket item still counts once.
+    and a candidate listed by several tables of the same basket item still counts once. A basket
+    of up to 64 items (nearly all) fills one word per candidate, by the 1-D form of the OR, which
+    numpy runs about twice as fast as the 2-D one.
     """
     bits = np.zeros(((n_basket + 63) // 64, n), dtype=np.uint64)
-    shift = (basket_index % 64).astype(np.uint64)
-    np.bitwise_or.at(bits, (basket_index // 64, local), np.left_shift(np.uint64(1), shift))
+    shift = np.left_shift(np.uint64(1), (basket_index % 64).astype(np.uint64))
+    if len(bits) == 1:
+        np.bitwise_or.at(bits[0], local, shift)
+    else:
+        np.bitwise_or.at(bits, (basket_index // 64, local), shift)
     return bits
 
 
-def _flags(slot: np.ndarray, member: np.ndarray, items: np.ndarray, n: int) -> np.ndarray:
-    """Pool flags of the `items` that made it into the pool (of `n` candidates)."""
-    flags = np.zeros(n, dtype=bool)
-    flags[slot[items[member[items]]]] = True
-    return flags
+def _flags(slots: np.ndarray, n: int) -> np.ndarray:
+    """bool [n]: the pool slots in `slots` (n: not in the pool)."""
+    flags = np.zeros(n + 1, dtype=bool)
+    flags[slots] = True
+    return flags[:n]
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique, by a plain sort: for a few thousand ids, several times faster than np.unique."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _without(items: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """Sorted `items` minus the sorted `removed` (a basket: a few items)."""
+    if not len(removed) or not len(items):
+        return items
+    at = np.minimum(np.searchsorted(items, removed), len(items) - 1)
+    return np.delete(items, at[items[at] == removed])
 
 
 def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -144,22 +144,27 @@ def mmr(
         return np.empty(0, dtype=np.int64)
     span = float(np.ptp(relevance))
     rel = (relevance - relevance.min()) / span if span > 0 else np.zeros(len(relevance))
+    weighted = lam * rel
     max_sim = np.zeros(len(rel))
-    open_ = np.ones(len(rel), dtype=bool)
+    closed = np.zeros(len(rel))  # -inf once taken, or once its gamme is full
+    gain = np.empty(len(rel))
     counts: dict[int, int] = {}
     picked: list[int] = []
-    while len(picked) < k and open_.any():
-        gain = np.where(open_, lam * rel - (1.0 - lam) * max_sim, -np.inf)
-        best = int(np.argmax(gain))
+    while len(picked) < k:
+        # lam x rel - (1 - lam) x max_sim, then -inf where closed (adding 0 leaves the rest as is)
+        np.add(np.subtract(weighted, np.multiply(1.0 - lam, max_sim, out=gain), out=gain), closed, out=gain)
+        best = int(gain.argmax())
+        if gain[best] == -np.inf:
+            break
         picked.append(best)
-        open_[best] = False
+        closed[best] = -np.inf
         g = int(gammes[best])
         if cap and g >= 0:
             counts[g] = counts.get(g, 0) + 1
             if counts[g] >= cap:
-                open_[gammes == g] = False
+                closed[gammes == g] = -np.inf
         if conflicts is not None:
-            open_[conflicts(best)] = False
+            closed[conflicts(best)] = -np.inf
         if emb is not None:
             np.maximum(max_sim, emb @ emb[best], out=max_sim)
     return np.array(picked, dtype=np.int64)

@@ -4,19 +4,23 @@ A request must not pay for anything that depends only on the run: profession cen
 the profession auto-detection), the global popularity order (pool and fill), the unpadded
 popular items of each profession, and access to the pair indexes by profession row. The embeddings and
 pair tables stay plain read-only views of the run's (memory-mapped) arrays, not copies: API
-workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead. The
-one copy is `item_stats` (17 MB at 300k products, 12 professions): the popularities and the MDD
-flag laid out per item, because gathering them per candidate from separate arrays costs one
-cache miss per array (one per profession of the mix, plus the MDD flag) instead of one.
+workers keep sharing the pages, and fancy indexing skips the np.memmap subclass overhead.
+`item_stats` (17 MB at 300k products, 12 professions) lays the popularities and the MDD flag out
+per item, because gathering them per candidate from separate arrays costs one cache miss per
+array (one per profession of the mix, plus the MDD flag) instead of one; training writes it, and
+`pop_order`, as columnar companions (layout.ITEM_STATS, layout.POP_ORDER) that workers share;
+for a run without them they are computed here, one private copy per worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from reco_core.artifacts import columnar
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking.blend_model import LearnedBlend
@@ -45,12 +49,14 @@ class RankerIndex:
     pairs_rev: tuple[CsrPairs | None, ...]  # [n_prof + 1]
     pop_order: np.ndarray  # int64 [n_items]: item indices by global popularity desc, ties by index
     popp_top: tuple[np.ndarray, ...]  # [n_prof + 1]: most popular items of each profession, then overall
-    # float32 [n_items, n_prof + 2]: popularity in each profession, global popularity, MDD flag.
-    # One row per item so that scoring a candidate reads one cache line, not one per array.
+    # float32 [n_items, >= n_prof + 2]: popularity in each profession, global popularity, MDD flag
+    # (then zeros: rows are padded to whole cache lines, see columnar.item_stats). One row per item so
+    # that scoring a candidate reads one cache line, not one per array.
     item_stats: np.ndarray
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
     ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
     blend: LearnedBlend | None  # the run's learned blend, None when it has none
+    scratch: Scratch = field(default_factory=lambda: Scratch(0))  # build() sizes it to the catalogue
     substitutes: CsrPairs | None = None  # the run's substitute table, None when it has none
 
     @classmethod
@@ -60,10 +66,14 @@ class RankerIndex:
         train_pop = np.asarray(run.train_pop, dtype=np.float32)
         top = np.asarray(run.top_popp_by_prof)
         names = (*run.professions, ANY_PROFESSION)
-        item_stats = np.column_stack([pop_by_prof.T, train_pop, np.asarray(run.item_is_pl) == 1])
-        item_stats = np.ascontiguousarray(item_stats, dtype=np.float32)
+        # precomputed by training (memory-mapped, shared by the workers) unless the run predates it
+        item_stats = run.item_stats
+        if item_stats is None:
+            item_stats = columnar.item_stats(pop_by_prof, train_pop, run.item_is_pl)
+        item_stats = np.asarray(item_stats)
         item_stats.setflags(write=False)
-        pop_order = np.argsort(-train_pop, kind="stable")
+        pop_order = run.pop_order
+        pop_order = np.argsort(-train_pop, kind="stable") if pop_order is None else np.asarray(pop_order)
         pop_order.setflags(write=False)
         centroids = profession_centroids(emb, pop_by_prof)
         centroids.setflags(write=False)
@@ -82,6 +92,7 @@ class RankerIndex:
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=run.ease,
             blend=run.blend,
+            scratch=Scratch(len(emb)),
             substitutes=_plain(run.substitutes),
         )
 
@@ -114,6 +125,31 @@ def _plain(table: CsrPairs | None) -> CsrPairs | None:
     if table is None:
         return None
     return CsrPairs(np.asarray(table.indptr), np.asarray(table.indices), np.asarray(table.scores))
+
+
+class Scratch:
+    """Catalogue-sized int32 work arrays, lent to one request at a time and then reused.
+
+    A pool maps its candidates to slots through an array indexed by item. Allocated per request,
+    such an array (1.2 MB at 300k products) costs a page fault per page it touches; a lent one has
+    its pages mapped already. Arrays are created when all are lent (as many as requests ever ran
+    at once in one process) and their contents are undefined: a borrower reads only what it wrote.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._free: list[np.ndarray] = []
+
+    @contextmanager
+    def __call__(self) -> Iterator[np.ndarray]:
+        try:
+            array = self._free.pop()  # atomic: list.pop and list.append hold the GIL
+        except IndexError:
+            array = np.empty(self._size, dtype=np.int32)
+        try:
+            yield array
+        finally:
+            self._free.append(array)
 
 
 def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:

@@ -36,9 +36,10 @@ class Scores:
     def explain(self, slots: np.ndarray) -> None:
         """Prepare the contributions of the candidates at `slots` (nothing to do: `parts` has them)."""
 
-    def contributions(self, slot: int) -> dict[str, float]:
-        """The non-zero signals' contributions to the candidate at `slot` of the pool, by name."""
-        return {signal.value: float(part[slot]) for signal, part in self.parts.items() if part[slot]}
+    def contributions(self, slots: np.ndarray) -> list[dict[str, float]]:
+        """For each candidate at `slots` of the pool: the non-zero signals' contributions, by name."""
+        columns = [(signal.value, part[slots].tolist()) for signal, part in self.parts.items()]
+        return [{name: values[i] for name, values in columns if values[i]} for i in range(len(slots))]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,17 +52,22 @@ class LearnedScores(Scores):
 
     blend: LearnedBlend | None = None
     features: np.ndarray | None = None
+    relevance: np.ndarray | None = None  # the model's scores of the features' rows
     explained: dict[int, dict[Signal, float]] = field(default_factory=dict)
 
     def explain(self, slots: np.ndarray) -> None:
         slots = [int(s) for s in slots if int(s) not in self.explained]
         if self.blend is not None and slots:
-            rows = self.blend.explain(self.features[slots])
+            rows = self.blend.explain(self.features[slots], self.relevance[slots])
             self.explained.update(zip(slots, rows, strict=True))
 
-    def contributions(self, slot: int) -> dict[str, float]:
-        shares = {s.value: v for s, v in self.explained.get(slot, {}).items() if v}
-        return shares | super().contributions(slot)
+    def contributions(self, slots: np.ndarray) -> list[dict[str, float]]:
+        policy = super().contributions(slots)
+        shares = [self.explained.get(slot, {}) for slot in slots.tolist()]
+        return [
+            {s.value: v for s, v in mine.items() if v} | rest
+            for mine, rest in zip(shares, policy, strict=True)
+        ]
 
 
 def score_pool(
@@ -132,4 +138,4 @@ def score_learned(
         parts[Signal.PL_BASE] = params.W_PL_BASE * spread * own_brand
         parts[Signal.PL_BASKET] = params.W_PL_PER_BASK_PL * basket_pl_share * spread * own_brand
     total = relevance + sum(parts.values(), np.zeros(len(relevance)))
-    return LearnedScores(parts, total, blend=index.blend, features=features)
+    return LearnedScores(parts, total, blend=index.blend, features=features, relevance=relevance)

@@ -40,6 +40,7 @@ import scipy.sparse as sp
 
 from reco_core import logs
 from reco_core.artifacts import layout as L
+from reco_core.artifacts.columnar import ItemLookup, ProductMeta
 from reco_core.artifacts.run import CsrPairs, RunArtifacts, split_professions
 from reco_core.evaluation.ease import fit_ease
 from reco_core.evaluation.sampling import draw_samples
@@ -100,7 +101,7 @@ def fit_index(
         run_id="blend-fit",
         run_dir=Path("."),
         item_ids=item_ids,
-        item_index={int(pid): i for i, pid in enumerate(item_ids.tolist())},
+        item_index=ItemLookup(item_ids),
         professions=professions,
         item_emb_norm=emb,
         train_pop=train_pop,
@@ -110,7 +111,7 @@ def fit_index(
         item_is_pl=item_is_pl,
         pairs=_tables(fwd),
         pairs_rev=_tables(rev),
-        product_meta={},
+        product_meta=ProductMeta.from_dict({}),
         params={},
         versions={},
     )

@@ -37,6 +37,7 @@ from reco_core.training.config import TrainConfig
 from reco_core.training.embeddings import normalised_item_embeddings
 from reco_core.training.fit import fit_with_early_stopping, make_validation
 from reco_core.training.run_writer import (
+    save_columnar,
     save_json,
     save_npy,
     save_npz,
@@ -219,7 +220,18 @@ def train(cfg: TrainConfig) -> Path:
                 save_text(tmp, L.BLEND_MODEL, model_text)
                 save_json(tmp, L.BLEND_META, blend_meta)
         save_table(tmp, L.SUBSTITUTE_ARRAYS, found.table)
-        save_json(tmp, L.PRODUCT_META, popularity.product_meta(details))
+        meta = popularity.product_meta(details)
+        save_json(tmp, L.PRODUCT_META, meta)
+        # what serving reads: the same contents as arrays (layout.COLUMNAR_FILES)
+        save_columnar(
+            tmp,
+            item_ids,
+            professions,
+            {L.PAIR_BOOST_IDX: fwd[0], L.PAIR_REV_IDX: rev[0]},
+            meta,
+            {L.TRAIN_POP: train_pop, L.POP_BY_PROF_NORM: pop_by_prof, L.ITEM_IS_PL: item_is_pl},
+        )
+        del meta
         save_json(tmp, L.VERSIONS, _versions(cfg))
         watch.lap("write")
         save_json(

@@ -67,3 +67,37 @@ def _default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def save_columnar(
+    run_dir: Path,
+    item_ids: np.ndarray,
+    professions: list[str] | tuple[str, ...],
+    pair_metas: dict[str, dict],
+    product_meta: dict,
+    arrays: dict[str, np.ndarray],
+) -> None:
+    """The columnar companions of a run (layout.COLUMNAR_FILES), from what the original files hold:
+    the item ids of mapping.item_id_map by item index, its professions, the pickled metadata of
+    each pair index (by index file name), the object of product_meta.json.gz, and the run's
+    precomputed arrays by file name (train_pop, pop_by_prof_norm, item_is_pl are read)."""
+    from reco_core.artifacts import columnar
+
+    ids = np.asarray(item_ids, dtype=np.int64)
+    save_npy(run_dir, L.ITEM_IDS, ids)
+    save_npy(run_dir, L.ITEM_ID_ORDER, np.argsort(ids, kind="stable").astype(np.int64))
+    save_json(
+        run_dir,
+        L.ITEM_INDEX,
+        {"format": columnar.ITEM_INDEX_FORMAT, "n_items": len(ids), "professions": list(professions)},
+    )
+    for index_name in (L.PAIR_BOOST_IDX, L.PAIR_REV_IDX):
+        save_json(run_dir, L.pair_meta_file(index_name), pair_metas[index_name])
+    columnar.write_product_meta(run_dir / L.PRODUCT_META_ARROW, columnar.product_meta_table(product_meta))
+    train_pop = arrays[L.TRAIN_POP]
+    save_npy(
+        run_dir,
+        L.ITEM_STATS,
+        columnar.item_stats(arrays[L.POP_BY_PROF_NORM], train_pop, arrays[L.ITEM_IS_PL]),
+    )
+    save_npy(run_dir, L.POP_ORDER, columnar.pop_order(train_pop))

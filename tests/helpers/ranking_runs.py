@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reco_core.artifacts.columnar import ItemLookup, ProductMeta
 from reco_core.artifacts.run import CsrPairs, RunArtifacts
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking import BasketParams, RankerIndex
@@ -82,7 +83,7 @@ def make_run(
         run_id="run_hand_built",
         run_dir=Path("/nonexistent/run_hand_built"),
         item_ids=item_ids,
-        item_index={int(p): i for i, p in enumerate(item_ids)},
+        item_index=ItemLookup(item_ids),
         professions=professions,
         item_emb_norm=_embeddings(n_items, emb),
         train_pop=_dense(n_items, train_pop or {}, np.float32),
@@ -92,7 +93,7 @@ def make_run(
         item_is_pl=_dense(n_items, dict.fromkeys(is_pl, 1), np.int8),
         pairs=forward,
         pairs_rev=reverse,
-        product_meta={},
+        product_meta=ProductMeta.from_dict({}),
         params={},
         versions={},
         substitutes=None if substitutes is None else substitute_table(n_items, substitutes),

@@ -4,7 +4,8 @@ Artifact-store and ranking tests need real runs without training on real data: t
 every file of layout.RUN_FILES from a handful of baskets (a real LightFM fitted for one epoch,
 popularity, pair indexes), the optional files of the learned relevance (an EASE table of the
 closed form, a LightGBM lambdarank fitted on random features: real formats, meaningless model)
-unless `learned=False`, and then the manifest. Item indices and product ids differ on
+unless `learned=False`, the columnar companions serving reads (layout.COLUMNAR_FILES) unless
+`columnar=False` (a run trained before them), and then the manifest. Item indices and product ids differ on
 purpose (product id = 100001 + 10 * index), so tests catch one used for the other.
 """
 
@@ -22,12 +23,13 @@ from lightfm import LightFM
 
 from helpers.random_blend import random_blend
 from reco_core.artifacts import layout as L
+from reco_core.artifacts.columnar import product_meta_table, write_product_meta
 from reco_core.artifacts.manifest import write_manifest
 from reco_core.columns import ANY_PROFESSION
 from reco_core.evaluation.ease import ease_weights, gram_matrix
 from reco_core.training.blend import ease_table
 from reco_core.training.pairs import to_index, top_k_per_row
-from reco_core.training.run_writer import save_pair_index
+from reco_core.training.run_writer import save_columnar, save_pair_index
 
 DEFAULT_NAME = "run_20240101_000000"
 DEFAULT_PROFESSIONS = ("PLAQUISTE", "PLOMBIER")
@@ -47,6 +49,7 @@ def make_tiny_run(
     no_components: int = 4,
     seed: int = 0,
     learned: bool = True,
+    columnar: bool = True,
     substitutes: Sequence[tuple[int, int]] = ((0, 3),),
 ) -> Path:
     """Write `<root>/<name>/` with every run file and its manifest; return its path.
@@ -127,9 +130,11 @@ def make_tiny_run(
         np.save(run_dir / fname, array, allow_pickle=False)
     raw = {p: _raw_counts(c, item_ids) for p, c in counts.items()}
     (run_dir / L.PAIR_BOOST_RAW).write_bytes(gzip.compress(pickle.dumps({"by_profession": raw})))
-    save_pair_index(run_dir, L.PAIR_BOOST_IDX, _pair_index(scores, n_items, "tiny P(B|A)"))
+    forward_index = _pair_index(scores, n_items, "tiny P(B|A)")
+    save_pair_index(run_dir, L.PAIR_BOOST_IDX, forward_index)
     reverse = {p: s.T.tocsr() for p, s in scores.items()}
-    save_pair_index(run_dir, L.PAIR_REV_IDX, _pair_index(reverse, n_items, "tiny P(B|A), reverse"))
+    reverse_index = _pair_index(reverse, n_items, "tiny P(B|A), reverse")
+    save_pair_index(run_dir, L.PAIR_REV_IDX, reverse_index)
     meta = {
         str(pid): {
             "LIB_PRODUIT": f"Produit {pid}",
@@ -144,6 +149,10 @@ def make_tiny_run(
     if learned:
         _write_learned(run_dir, x, rng)
         _write_substitutes(run_dir, n_items, substitutes)
+    if columnar:
+        pair_metas = {L.PAIR_BOOST_IDX: forward_index[0], L.PAIR_REV_IDX: reverse_index[0]}
+        arrays = {L.TRAIN_POP: train_pop, L.POP_BY_PROF_NORM: _scaled(by_prof), L.ITEM_IS_PL: is_pl}
+        save_columnar(run_dir, item_ids, professions, pair_metas, meta, arrays)
     write_manifest(run_dir, run_id=name)
     return run_dir
 
@@ -172,6 +181,15 @@ def _write_substitutes(run_dir: Path, n_items: int, pairs: Sequence[tuple[int, i
 def replace_file(run_dir: Path, name: str, data: bytes) -> None:
     """Overwrite one run file and regenerate the manifest, so only content checks can catch it."""
     (run_dir / name).write_bytes(data)
+    write_manifest(run_dir)
+
+
+def replace_product_meta(run_dir: Path, meta: dict) -> None:
+    """Rewrite product_meta.json.gz and, when the run has the columnar companions, its Arrow twin
+    (what serving reads), then the manifest: the run stays consistent."""
+    (run_dir / L.PRODUCT_META).write_bytes(gzip.compress(json.dumps(meta).encode()))
+    if (run_dir / L.PRODUCT_META_ARROW).exists():
+        write_product_meta(run_dir / L.PRODUCT_META_ARROW, product_meta_table(meta))
     write_manifest(run_dir)
 
 

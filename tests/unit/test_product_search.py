@@ -6,6 +6,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from reco_core.artifacts.columnar import (
+    ProductMeta,
+    product_meta_table,
+    read_product_meta,
+    write_product_meta,
+)
 from reco_core.errors import RecoError
 from reco_core.search import MAX_LIMIT, MAX_QUERY_CHARS, ProductSearchIndex, fold
 from reco_core.text import fold_one
@@ -25,7 +31,7 @@ POPULARITY = {101: 0.5, 102: 0.9, 103: 0.1, 104: 0.3, 105: 0.5, 106: 1.0, 1050: 
 @pytest.fixture(scope="module")
 def index() -> ProductSearchIndex:
     ids = np.array(list(LABELS), dtype=np.int64)
-    meta = {pid: {"LIB_PRODUIT": label} for pid, label in LABELS.items()}
+    meta = ProductMeta.from_dict({pid: {"LIB_PRODUIT": label} for pid, label in LABELS.items()})
     return ProductSearchIndex.build(ids, meta, np.array([POPULARITY[pid] for pid in LABELS]))
 
 
@@ -67,7 +73,7 @@ def test_limit_bounds_the_results_and_keeps_the_best(index):
 
 def test_ties_at_the_cut_are_broken_by_label_exactly():
     ids = np.arange(1, 201, dtype=np.int64)
-    meta = {int(pid): {"LIB_PRODUIT": f"produit {300 - pid:03d}"} for pid in ids}
+    meta = ProductMeta.from_dict({int(pid): {"LIB_PRODUIT": f"produit {300 - pid:03d}"} for pid in ids})
     index = ProductSearchIndex.build(ids, meta, np.ones(len(ids)))
     # Every product ties on popularity: the first 3 labels are 100, 101, 102 -> ids 200, 199, 198.
     assert found(index, "produit", limit=3) == [200, 199, 198]
@@ -91,3 +97,28 @@ def test_out_of_bounds_arguments_name_the_field(index, query, limit, field):
 )
 def test_one_string_folds_like_a_column(text):
     assert fold_one(text) == fold(pa.array([text], type=pa.string()))[0].as_py()
+
+
+def test_the_columns_give_the_labels_the_json_object_gave(tmp_path):
+    """The index built on product_meta.arrow (memory-mapped) folds the labels the dict of dicts of
+    product_meta.json.gz gave: items without metadata, without a label, with a non-string label
+    or an empty one get "", products the run does not model are left out, order is the items'."""
+    meta = {
+        "7": {"LIB_PRODUIT": "Câble  rigide"},
+        "3": {"LIB_PRODUIT": None},
+        "12": {"LIB_PRODUIT": 42},
+        "5": {"LIB_PRODUIT": ""},
+        "99": {"LIB_PRODUIT": "not modelled"},
+        "4": {},
+        "-2": {"LIB_PRODUIT": "Négatif"},
+    }
+    item_ids = np.array([12, 7, 3, 5, 4, 1000, -2], dtype=np.int64)
+    write_product_meta(tmp_path / "meta.arrow", product_meta_table(meta))
+    columns = ProductMeta(read_product_meta(tmp_path / "meta.arrow"))
+    index = ProductSearchIndex.build(item_ids, columns, np.ones(len(item_ids)))
+    by_id = {int(pid): fields for pid, fields in meta.items()}
+    before = [(by_id.get(pid) or {}).get("LIB_PRODUIT") or "" for pid in item_ids.tolist()]
+    before = [label if isinstance(label, str) else "" for label in before]  # 42: no label to search
+    assert index.folded.to_pylist() == fold(pa.array(before, type=pa.string())).to_pylist()
+    assert index.folded.to_pylist() == ["", "cable rigide", "", "", "", "", "negatif"]
+    assert found(index, "cable") == [7] and found(index, "neg") == [-2] and found(index, "modelled") == []

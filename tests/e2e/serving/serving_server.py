@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 from helpers.processes import stop_process_group, wait_for_healthz
-from helpers.tiny_run import make_tiny_run, product_id, replace_file
+from helpers.tiny_run import make_tiny_run, product_id, replace_file, replace_product_meta
 
 from reco_core.artifacts import layout as L
 from reco_core.ranking import Profile, load_profiles
@@ -71,7 +71,7 @@ def make_templates(base: Path) -> dict[str, Path]:
         meta = json.loads(gzip.decompress((run_dir / L.PRODUCT_META).read_bytes()))
         for pid, fields in meta.items():
             fields["LIB_PRODUIT"] = f"{label_tag(name)} produit {pid}"
-        replace_file(run_dir, L.PRODUCT_META, gzip.compress(json.dumps(meta).encode()))
+        replace_product_meta(run_dir, meta)
         replace_file(run_dir, L.PARAMS, json.dumps(TRAINING | {"run_id": name}).encode())
         runs[name] = run_dir
     return runs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import numpy as np
@@ -89,3 +90,20 @@ def test_the_learned_relevance_is_in_the_run_verified_and_beats_each_signal_on_i
     assert overall["learned"]["hit@10"] >= best_single - 0.01, overall
     assert blend["samples"]["train"] > blend["samples"]["validation"] > 0
     assert blend["ease"]["validation"].startswith("a slice of the run's training baskets")
+
+
+def test_the_run_holds_the_columnar_companions_serving_reads_and_they_match_the_originals(trained_demo):
+    """verify_run parses mapping.pkl, product_meta.json.gz and the pair pickles and checks that the
+    companions hold exactly what they hold; serving then reads only the companions."""
+    manifest = json.loads((trained_demo.run / L.MANIFEST).read_text())
+    assert set(L.COLUMNAR_FILES) <= set(manifest["files"])
+    report = verify_run(trained_demo.run, check_model=False)
+    assert report.ok, report.problems
+    assert not any("columnar" in note for note in report.notes)
+    run = load_run(trained_demo.run)
+    assert run.item_stats is not None and run.pop_order is not None
+    assert run.item_index.positions(run.item_ids).tolist() == list(range(run.n_items))
+    meta = json.loads(gzip.decompress((trained_demo.run / L.PRODUCT_META).read_bytes()))
+    assert len(run.product_meta) == len(meta) >= run.n_items
+    for pid in list(meta)[:50]:
+        assert run.product_meta.get(int(pid))["LIB_PRODUIT"] == meta[pid].get("LIB_PRODUIT")

@@ -23,7 +23,7 @@ def test_manifest_lists_every_other_file_with_size_and_sha256(run_dir):
     doc = _doc(run_dir)
     assert doc["format"] == M.MANIFEST_FORMAT
     assert doc["run_id"] == run_dir.name
-    assert set(doc["files"]) == set(L.RUN_FILES) | set(L.OPTIONAL_FILES)
+    assert set(doc["files"]) == set(L.RUN_FILES) | set(L.OPTIONAL_FILES) | set(L.COLUMNAR_FILES)
     for name, entry in doc["files"].items():
         data = (run_dir / name).read_bytes()
         assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -109,3 +109,26 @@ def test_read_verified_bytes_hashes_what_it_reads(run_dir):
         M.read_verified_bytes(run_dir, L.VERSIONS, manifest)
     with pytest.raises(ArtifactError, match="not listed in the manifest"):
         M.read_verified_bytes(run_dir, "other.json", manifest)
+
+
+def test_files_are_hashed_over_threads_that_yield_the_cpu_to_requests(run_dir, monkeypatch):
+    """The manifest check hashes in threads reniced below the caller (a worker's request threads
+    keep their priority while it reloads), and finds the same digests as hashing in line."""
+    import os
+    import threading
+
+    seen: dict[str, tuple[int, int]] = {}
+    real = M.sha256_file
+    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def recording(path):
+        tid = threading.get_native_id()
+        seen[path.name] = (tid, os.getpriority(os.PRIO_PROCESS, tid))
+        return real(path)
+
+    monkeypatch.setattr(M, "sha256_file", recording)
+    manifest, problems = M.check_manifest(run_dir)
+    assert problems == [] and set(seen) == set(manifest.files)
+    assert {nice for _, nice in seen.values()} == {min(19, caller + M.BACKGROUND_NICE)}
+    assert threading.get_native_id() not in {tid for tid, _ in seen.values()}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller

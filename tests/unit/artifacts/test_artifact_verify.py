@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from helpers.random_blend import random_blend
-from helpers.tiny_run import replace_array, replace_file, replace_pickle
+from helpers.tiny_run import make_tiny_run, replace_array, replace_file, replace_pickle
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts import verify as V
@@ -23,7 +23,7 @@ from reco_core.artifacts.store import promote
 from reco_core.artifacts.verify import verify_run
 from reco_core.errors import ArtifactError
 from reco_core.ranking.blend_model import FEATURE_NAMES
-from reco_core.training.run_writer import save_pair_index
+from reco_core.training.run_writer import save_json, save_pair_index
 
 
 def _truncate(data: bytes) -> bytes:
@@ -56,7 +56,7 @@ def test_the_tiny_run_verifies(run_dir):
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
-@pytest.mark.parametrize("name", L.RUN_FILES)
+@pytest.mark.parametrize("name", (*L.RUN_FILES, *L.COLUMNAR_FILES))
 def test_a_damaged_file_is_reported_and_refused(run_dir, root, name, damage):
     path = run_dir / name
     if DAMAGES[damage] is None:
@@ -209,6 +209,7 @@ def test_inconsistent_pair_index(run_dir, root, name, damage, file_part, message
     meta, arrays = _pairs(run_dir, name)
     damage(meta, arrays)
     save_pair_index(run_dir, name, (meta, arrays))
+    save_json(run_dir, L.pair_meta_file(name), meta)  # the JSON twin serving reads says the same
     write_manifest(run_dir)
     problems = verify_run(run_dir).problems
     where = name.removesuffix(".pkl") + file_part if file_part else name
@@ -227,6 +228,9 @@ def test_mapping_whose_item_indices_are_not_a_permutation(run_dir):
 def test_mapping_with_professions_of_another_length_than_the_arrays(run_dir):
     mapping = pickle.loads((run_dir / L.MAPPING).read_bytes())
     mapping["professions"].append("CARRELEUR")
+    index = json.loads((run_dir / L.ITEM_INDEX).read_text())
+    index["professions"].append("CARRELEUR")  # the columnar twin says the same
+    save_json(run_dir, L.ITEM_INDEX, index)
     replace_pickle(run_dir, L.MAPPING, mapping)
     problems = verify_run(run_dir).problems
     assert {p.split(":")[0] for p in problems} == {L.POP_BY_PROF_NORM, L.TOP_POPP_BY_PROF}
@@ -276,6 +280,26 @@ def test_a_pickle_swapped_after_verification_is_not_unpickled(run_dir, evil_pick
     assert verify_run(run_dir).problems == [
         "mapping.pkl: content changed since the manifest was verified; refusing to load it"
     ]
+    assert not marker.exists()
+    load_run(run_dir)  # serving reads the columnar companions: mapping.pkl is not even opened
+    assert not marker.exists()
+
+
+def test_a_pickle_swapped_after_verification_is_not_unpickled_by_loading_an_older_run(
+    root, evil_pickle, monkeypatch
+):
+    """The same race on a run without the columnar companions: loading it reads mapping.pkl."""
+    run_dir = make_tiny_run(root, columnar=False)
+    data, marker = evil_pickle
+    real, original = V.check_manifest, (run_dir / L.MAPPING).read_bytes()
+
+    def verify_then_swap(path):
+        (run_dir / L.MAPPING).write_bytes(original)
+        result = real(path)
+        (run_dir / L.MAPPING).write_bytes(data)
+        return result
+
+    monkeypatch.setattr(V, "check_manifest", verify_then_swap)
     with pytest.raises(ArtifactError, match=re.escape("mapping.pkl: content changed")):
         load_run(run_dir)
     assert not marker.exists()
@@ -397,3 +421,29 @@ def test_an_ease_table_with_items_outside_the_run_is_refused(run_dir, root):
     indices[0] = 10_000
     replace_array(run_dir, L.EASE_ARRAYS[1], indices)
     _assert_refused(run_dir, root, "item indices outside")
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_the_pair_table_checks_by_chunks_find_what_whole_array_checks_find(monkeypatch, chunk):
+    """Scores are checked by chunks (no full-size temporaries): rows straddling chunk boundaries,
+    empty rows, NaN anywhere give the answer the whole-array check gave."""
+    monkeypatch.setattr(V, "_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    for _ in range(400):
+        n = int(rng.integers(1, 8))
+        indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 5, n))]).astype(np.int64)
+        scores = rng.random(int(indptr[-1])).astype(np.float32)
+        for i in range(n):
+            scores[indptr[i] : indptr[i + 1]] = np.sort(scores[indptr[i] : indptr[i + 1]])[::-1]
+        if len(scores) > 1 and rng.random() < 0.5:
+            scores[rng.integers(len(scores))] = rng.random()
+        if len(scores) and rng.random() < 0.1:
+            scores[rng.integers(len(scores))] = np.nan
+        if not np.isfinite(scores).all():
+            expected = "scores contains NaN or inf"
+        else:
+            rises, starts = np.diff(scores) > 0, indptr[1:-1]
+            rises[starts[(starts > 0) & (starts < len(scores))] - 1] = False
+            expected = "scores not sorted descending within a row" if rises.any() else None
+        table = V.CsrPairs(indptr, np.zeros(len(scores), np.int32), scores)
+        assert V._csr_problem(table, n) == expected, (indptr, scores)

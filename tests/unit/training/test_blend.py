@@ -63,7 +63,10 @@ def test_explanations_add_up_to_the_score_and_name_the_signals_used(blend):
 
 def test_each_signal_part_is_the_drop_when_its_features_are_zeroed(blend):
     x = np.random.default_rng(2).random((3, len(FEATURE_NAMES))).astype(np.float32)
+    x[1, ABLATED[Signal.EASE]] = 0.0  # a candidate without the signal: nothing to drop
     shares = blend.explain(x)
+    assert blend.explain(x, blend.score(x)) == shares
+    assert shares[1][Signal.EASE] == 0.0
     for signal, columns in ABLATED.items():
         ablated = x.copy()
         ablated[:, columns] = 0.0
@@ -81,17 +84,29 @@ def test_every_feature_belongs_to_a_signal_and_basket_size_stays_in_the_base():
 
 
 def test_shortlist_keeps_the_strongest_by_the_prior_in_pool_order():
-    x = np.zeros((SHORTLIST + 50, len(FEATURE_NAMES)), dtype=np.float32)
+    names = ("pair_rel", "pair_any_rel", "ease_rel", "popp", "popg")
+    signals = {name: np.zeros(SHORTLIST + 50, dtype=np.float32) for name in names}
     strong = np.arange(50, 50 + SHORTLIST)
-    x[strong, FEATURE_NAMES.index("pair_rel")] = 1.0
-    assert shortlist(x, SHORTLIST).tolist() == strong.tolist()
-    assert shortlist(x[:10], SHORTLIST).tolist() == list(range(10))
+    signals["pair_rel"][strong] = 1.0
+    assert shortlist(signals, SHORTLIST).tolist() == strong.tolist()
+    signals["popg"][:10] = 2.0  # relative to its best: 1, so popularity and EASE outweigh the pairs
+    signals["ease_rel"][:10] = 1.0
+    assert shortlist(signals, SHORTLIST).tolist()[:10] == list(range(10))
+    assert shortlist({name: v[:10] for name, v in signals.items()}, SHORTLIST).tolist() == list(range(10))
 
 
 def test_reciprocal_ranks_put_the_best_first_share_ties_and_give_nothing_without_signal():
     values = np.array([0.5, 0.0, 0.9, 0.5, 0.1], dtype=np.float32)
     assert reciprocal_ranks(values).tolist() == [1 / 2, 0.0, 1.0, 1 / 2, 1 / 4]
     assert reciprocal_ranks(np.zeros(0, np.float32)).tolist() == []
+    # the columns of a matrix are ranked each on its own
+    for rows in (40, 2000):
+        matrix = np.random.default_rng(rows).integers(0, 30, size=(rows, 3)).astype(np.float32)
+        by_column = np.stack([reciprocal_ranks(matrix[:, c]) for c in range(3)], axis=1)
+        assert reciprocal_ranks(matrix).tolist() == by_column.tolist()
+        column = matrix[:, 0]
+        larger = (column[None, :] > column[:, None]).sum(axis=1)
+        assert by_column[:, 0].tolist() == np.where(column > 0, 1 / (1 + larger), 0).tolist()
 
 
 def test_training_pool_has_no_policy_and_reads_the_ease_table():
