@@ -54,7 +54,7 @@ class SubstituteRules:
     def closes(self, positions: np.ndarray) -> Callable[[int], np.ndarray] | None:
         """For the greedy selection over `positions`: f(j) -> the indices into `positions` that
         taking positions[j] closes, or None when no item there has a substitute (nothing to do)."""
-        has = np.diff(self.table.indptr)[self.items[positions]] > 0
+        has = row_lengths(self.table, self.items[positions]) > 0
         if not self.dedupe or not has.any():
             return None
         empty = np.empty(0, dtype=np.int64)
@@ -66,6 +66,12 @@ class SubstituteRules:
         for slot in chosen:
             out |= self.conflicting(int(slot), positions)
         return out
+
+
+def row_lengths(table: CsrPairs, items: np.ndarray) -> np.ndarray:
+    """Substitutes of each of `items`: two gathers of the row pointer, nothing of the catalogue's size."""
+    items = np.asarray(items, dtype=np.int64)
+    return table.indptr[items + 1] - table.indptr[items]
 
 
 def rules_for(
@@ -107,8 +113,7 @@ def own_brand_moves(
     serves one position at most."""
     if table is None or len(chosen) == 0:
         return []
-    counts = np.diff(table.indptr)
-    if not (counts[items[chosen]] > 0).any():  # no selected item has a substitute
+    if not (row_lengths(table, items[chosen]) > 0).any():  # no selected item has a substitute
         return []
     finite = scores[np.isfinite(scores)]
     if len(finite) == 0:
@@ -122,7 +127,7 @@ def own_brand_moves(
     for position, slot in enumerate(chosen):
         slot = int(slot)
         item = int(items[slot])
-        if counts[item] == 0 or item_stats[item, pl_column]:
+        if table.indptr[item] == table.indptr[item + 1] or item_stats[item, pl_column]:
             continue
         row, _ = table.row(item)
         row = np.asarray(row, dtype=np.int64)
