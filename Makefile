@@ -79,8 +79,9 @@ train: $(STAMP) ## train LightFM + pairs into a new run under ARTIFACT_ROOT, the
 verify_artifacts: $(STAMP) ## verify a run (manifest checksums, shapes); RUN= a run or a root (default ARTIFACT_ROOT)
 	$(BIN)/reco verify-artifacts '$(or $(RUN),$(ARTIFACT_ROOT))'
 
-eval: $(STAMP) ## offline evaluation on the holdout, with baselines (docs/quality.md)
-	$(BIN)/reco eval --ventes $(DATA_DIR)/df_ventes_holdout.parquet --artifact-dir $(ARTIFACT_ROOT)
+eval: $(STAMP) ## offline evaluation on the holdout, with baselines (docs/quality.md); the demo's planted twins when present
+	$(BIN)/reco eval --ventes $(DATA_DIR)/df_ventes_holdout.parquet --artifact-dir $(ARTIFACT_ROOT) \
+	  $(if $(wildcard $(VAR)/demo_twins.json),--twins $(VAR)/demo_twins.json)
 
 # Both serve targets record their pid in SERVE_PID, so that `make stop` stops either; neither
 # starts while the other runs (its pid file would be overwritten and the first left running).

@@ -10,9 +10,10 @@ dataset of ../shared/datasets (skipped, with a note, when the folder is absent):
 4. `reco eval` on the holdout: the API's default profile (--profile) and every baseline, mode
    use_order, basket-m 1 to 3, --n-samples samples, seed 42; the ranker with each profile of
    --also-profiles on the same samples.
-Prints one table (dataset x method: Hit@10, Recall@10, MRR@10, own-brand share and distinct
-gammes of the lists, fit and eval seconds) and whether the ranker meets the goal on Hit@10 and
-MRR@10: >= 2 % over the best baseline, by more than two standard errors of the difference.
+Prints one table (dataset x method: Hit@10, Recall@10, MRR@10, own-brand share, distinct
+gammes and lists with two substitutes of each other, fit and eval seconds) and whether the
+ranker meets the goal on Hit@10 and MRR@10: >= 2 % over the best baseline, by more than two
+standard errors of the difference.
 
     .venv/bin/python bench/quality.py                                 # everything (~30-60 min)
     .venv/bin/python bench/quality.py --datasets demo groceries_arules --n-samples 5000
@@ -163,6 +164,8 @@ def rows_of(
                 f"{m['overall']['mrr@10']:.4f}",
                 f"{100 * lists['own_brand_share']:.1f}" if lists else "",
                 f"{lists['distinct_gammes']:.1f}" if lists else "",
+                # lists with two substitutes of each other (the run's table; "" for a run without one)
+                f"{100 * lists['mutual_substitute_rate']:.1f}" if "mutual_substitute_rate" in lists else "",
                 "" if fit is None else f"{fit:.1f}",
                 f"{m['seconds']:.1f}",
                 (f"{prepared.holdout}; {data['samples']['n']} samples; goal {goal}")
@@ -188,6 +191,7 @@ def markdown(rows: list[list[str]]) -> str:
         "MRR@10",
         "MDD %",
         "gammes",
+        "2 subst. %",
         "fit s",
         "eval s",
         "notes",

@@ -132,6 +132,25 @@ class ProductInfo(BaseModel):
     ID_UNIVERS: int | None = None
     LIB_UNIVERS: str | None = None
     MDD: bool | None = Field(None, description="Own brand (marque de distributeur); null when unknown")
+    substitutes: list[int] | None = Field(
+        None,
+        description="/products/enrich: products the run found to replace this one in orders (same gamme, "
+        "bought apart, same context), best first; the ranking never recommends them beside it. Null: "
+        "the run has no substitute table (trained before it) or does not model the product",
+    )
+
+
+class AlternativeOut(BaseModel):
+    """The own-brand policy's mark on a recommended product (profile key MDD_POLICY)."""
+
+    product_id: int = Field(
+        description="mdd_alternative: the own-brand substitute offered beside the product; mdd_swap: "
+        "the branded product this own-brand one replaced"
+    )
+    score: float
+    kind: str = Field(description="mdd_alternative or mdd_swap")
+    LIB_PRODUIT: str | None = None
+    MDD: bool | None = None
 
 
 # One field per member of reco_core.ranking.signals.Signal, in its order, described by its label.
@@ -191,6 +210,11 @@ class RecommendedProduct(BaseModel):
     MDD: bool | None = None
     rules: list[RuleHitOut] = Field(
         default_factory=list, description="Merchandising rules that placed or moved this product"
+    )
+    alternative: AlternativeOut | None = Field(
+        None,
+        description="Only on a product the own-brand policy touched: its own-brand alternative "
+        '("existe en MDD"), or the branded product it replaced',
     )
 
 

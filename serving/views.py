@@ -12,8 +12,10 @@ from pydantic import ValidationError
 from reco_core import columns as C
 from reco_core.ranking import Recommendation
 from reco_core.ranking.controls import Controls
+from reco_core.ranking.result import Alternative
 from serving.runs import Snapshot
 from serving.schemas import (
+    AlternativeOut,
     BranchInfo,
     ControlsOut,
     EnrichResponse,
@@ -83,6 +85,7 @@ def recommendation(
                     if item.rules
                     else {}
                 ),
+                **({"alternative": _alternative(snapshot, item.alternative)} if item.alternative else {}),
             )
         )
     return RecommendResponse(
@@ -109,6 +112,28 @@ def recommendation(
             for r in reco.rules_applied
         ],
     )
+
+
+def _alternative(snapshot: Snapshot, alt: Alternative) -> AlternativeOut:
+    fields = product_fields(snapshot, alt.product_id) or {}
+    return AlternativeOut(
+        product_id=alt.product_id,
+        score=alt.score,
+        kind=alt.kind,
+        LIB_PRODUIT=fields.get(C.LIB_PRODUIT),
+        MDD=fields.get("MDD"),
+    )
+
+
+def substitutes_of(snapshot: Snapshot, product_id: int) -> list[int] | None:
+    """The run's substitutes of a product, best first; None when the run has no table or does
+    not model the product."""
+    run = snapshot.run
+    table = getattr(run, "substitutes", None)
+    index = run.item_index.get(product_id)
+    if table is None or index is None:
+        return None
+    return [int(pid) for pid in run.item_ids[table.row(index)[0]].tolist()]
 
 
 def controls_out(snapshot: Snapshot, reco: Recommendation, controls: Controls | None) -> ControlsOut:
@@ -140,7 +165,7 @@ def enrich(snapshot: Snapshot, product_ids: Iterable[int]) -> EnrichResponse:
         if fields is None:
             unknown.append(pid)
         else:
-            products.append(ProductInfo(product_id=pid, **fields))
+            products.append(ProductInfo(product_id=pid, **fields, substitutes=substitutes_of(snapshot, pid)))
     return EnrichResponse(run_id=snapshot.run.run_id, products=products, unknown_product_ids=unknown)
 
 

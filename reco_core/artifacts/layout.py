@@ -54,7 +54,12 @@ EASE_ARRAYS: Final = tuple(f"{EASE_IDX}.{part}.npy" for part in PAIR_ARRAY_PARTS
 BLEND_MODEL: Final = "blend_model.txt"  # LightGBM lambdarank model, its own text format (no pickle)
 BLEND_META: Final = "blend.json"  # format, feature names, how the blend was fitted and validated
 BLEND_FORMAT: Final = "reco-blend-lgbm/1"
-OPTIONAL_FILES: Final = (*EASE_ARRAYS, BLEND_MODEL, BLEND_META)
+# Substitutes (training/substitutes.py): row a lists the items that replace a in orders (same
+# gamme, bought apart, same context), best first; symmetrical; the EASE table's layout. A run
+# without it (trained before it) is served with the substitute rules off.
+SUBSTITUTE_IDX: Final = "substitute_idx"
+SUBSTITUTE_ARRAYS: Final = tuple(f"{SUBSTITUTE_IDX}.{part}.npy" for part in PAIR_ARRAY_PARTS)
+OPTIONAL_FILES: Final = (*EASE_ARRAYS, BLEND_MODEL, BLEND_META, *SUBSTITUTE_ARRAYS)
 
 # --- columnar companions (reco_core.artifacts.columnar) --------------------------------------
 # What serving reads instead of the original's mapping.pkl, product_meta.json.gz and the pair

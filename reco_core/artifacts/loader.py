@@ -54,6 +54,7 @@ def load_run(run_dir: Path | str) -> RunArtifacts:
         blend_meta=parts.blend_meta,
         item_stats=parts.item_stats,
         pop_order=parts.pop_order,
+        substitutes=parts.substitutes,
     )
     if not parts.columnar:
         logs.event(

@@ -76,6 +76,7 @@ class RunArtifacts:
     # run without the columnar companions (RankerIndex computes them, one private copy per worker)
     item_stats: np.ndarray | None = None
     pop_order: np.ndarray | None = None
+    substitutes: CsrPairs | None = None  # substitute table (layout.SUBSTITUTE_ARRAYS)
 
     @property
     def n_items(self) -> int:

@@ -97,6 +97,7 @@ class VerifiedParts:
     columnar: bool = True  # False: a run without the companions, read from the original's files
     item_stats: np.ndarray | None = None  # layout.ITEM_STATS (None without the companions)
     pop_order: np.ndarray | None = None  # layout.POP_ORDER
+    substitutes: CsrPairs | None = None
 
 
 # --- value checks of the precomputed arrays: a problem, or None -----------------------------
@@ -420,22 +421,44 @@ class _Checker:
 
     def ease(self, n_items: int) -> CsrPairs | None:
         """The EASE table when the run has one (all three arrays listed, or none of them)."""
-        listed = [name for name in L.EASE_ARRAYS if name in self.manifest.files]
+        return self.table(n_items, L.EASE_IDX, L.EASE_ARRAYS, "EASE table")
+
+    def substitutes(self, n_items: int) -> CsrPairs | None:
+        """The substitute table when the run has one; it must also be symmetrical and hold no
+        item as its own substitute (the ranking rules read it both ways)."""
+        csr = self.table(n_items, L.SUBSTITUTE_IDX, L.SUBSTITUTE_ARRAYS, "substitute table")
+        if csr is None:
+            return None
+        rows = np.repeat(np.arange(n_items, dtype=np.int64), np.diff(csr.indptr))
+        cols = np.asarray(csr.indices, dtype=np.int64)
+        if (rows == cols).any():
+            self.fail(L.SUBSTITUTE_IDX, "an item is listed as its own substitute")
+            return None
+        forward = np.sort(rows * n_items + cols)
+        backward = np.sort(cols * n_items + rows)
+        if not np.array_equal(forward, backward):
+            self.fail(L.SUBSTITUTE_IDX, "not symmetrical: b is a substitute of a but a not of b")
+            return None
+        return csr
+
+    def table(self, n_items: int, stem: str, names: tuple[str, ...], what: str) -> CsrPairs | None:
+        """A one-table CSR of the run (all three arrays listed, or none of them)."""
+        listed = [name for name in names if name in self.manifest.files]
         if not listed:
             return None
-        if len(listed) < len(L.EASE_ARRAYS):
-            missing = sorted(set(L.EASE_ARRAYS) - set(listed))
-            self.fail(L.EASE_IDX, f"incomplete EASE table: {', '.join(missing)} not in the manifest")
+        if len(listed) < len(names):
+            missing = sorted(set(names) - set(listed))
+            self.fail(stem, f"incomplete {what}: {', '.join(missing)} not in the manifest")
             return None
-        arrays = [self.read(name, self.npy) for name in L.EASE_ARRAYS]
+        arrays = [self.read(name, self.npy) for name in names]
         if any(a is None for a in arrays):
             return None
         if any(a.ndim != 1 for a in arrays):
-            self.fail(L.EASE_ARRAYS[0], f"shapes {[a.shape for a in arrays]}, expected 1-d arrays")
+            self.fail(names[0], f"shapes {[a.shape for a in arrays]}, expected 1-d arrays")
             return None
         csr = CsrPairs(*arrays)
         if problem := _csr_problem(csr, n_items):
-            self.fail(L.EASE_IDX, problem)
+            self.fail(stem, problem)
             return None
         return csr
 
@@ -625,6 +648,7 @@ def inspect_run(
 
     ease = c.ease(sizes["items"])
     blend = c.blend(ease is not None)
+    substitutes = c.substitutes(sizes["items"])
     product_meta = c.product_meta(columnar, check_originals)
     params, versions = (_json_object(c, name) for name in (L.PARAMS, L.VERSIONS))
 
@@ -653,6 +677,7 @@ def inspect_run(
         columnar=columnar,
         item_stats=None if ranker is None else ranker[0],
         pop_order=None if ranker is None else ranker[1],
+        substitutes=substitutes,
     )
     return report, parts
 

@@ -19,12 +19,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n-products", type=int, default=3000)
     p.add_argument("--n-orders", type=int, default=50_000)
     p.add_argument("--n-branches", type=int, default=20, help="branches (agences) with their stock")
-    p.add_argument("--kits-out", type=Path, default=Path("var/demo_kits.json"), help="planted kits (JSON)")
+    p.add_argument(
+        "--kits-out",
+        type=Path,
+        default=Path("var/demo_kits.json"),
+        help="planted kits (JSON); the planted own-brand twins go beside it (demo_twins.json)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from reco_core.demo.generator import generate_demo, write_kits
+    from reco_core.demo.generator import generate_demo, twins_path, write_kits, write_twins
     from reco_core.warehouse.connect import mask, resolve_warehouse_url
     from reco_core.warehouse.load import write_tables
 
@@ -34,10 +39,12 @@ def run(args: argparse.Namespace) -> int:
     )
     counts = write_tables(url, demo.tables())
     write_kits(demo.kits, args.kits_out)
+    write_twins(demo.twins, twins_path(args.kits_out))
     print(
         f"{mask(url)}: {counts['products']:,} products, {counts['customers']:,} customers, "
         f"{counts['orders']:,} orders, {counts['order_lines']:,} lines, {counts['agences']} branches "
         f"({counts['stock']:,} stock rows); "
-        f"{len(demo.kits)} planted kits -> {args.kits_out}"
+        f"{len(demo.kits)} planted kits -> {args.kits_out}, "
+        f"{len(demo.twins)} own-brand twins -> {twins_path(args.kits_out)}"
     )
     return 0

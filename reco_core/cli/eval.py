@@ -96,6 +96,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: the rules_current beside the evaluated run, if any)",
     )
     p.add_argument("--no-controls", action="store_true", help="do not report what the controls cost")
+    p.add_argument(
+        "--twins",
+        type=Path,
+        default=None,
+        help="the demo's planted own-brand twins (demo_twins.json, written by `reco demo-warehouse` beside "
+        "the kits): the report adds the share of lists holding a twin of a basket item, or two twins",
+    )
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        default=[],
+        choices=("boost", "mdd_swap", "alternative", "no_substitutes"),
+        help="also rank the samples with the profile under these own-brand policies (MDD_POLICY), or "
+        "without the substitute rules (SUBSTITUTES 0): rows ranker[<variant>] of the report",
+    )
     p.add_argument("--no-baselines", action="store_true", help="evaluate the ranker alone")
     p.add_argument("--no-ease", action="store_true", help="skip the EASE baseline (the only one with a fit)")
     gate = p.add_argument_group("comparison of two runs (the promotion gate)")
@@ -158,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         catalog=catalog,
         rules=rules,
+        twins=args.twins,
+        variants=tuple(args.variants),
     )
     data = report.to_dict()
     _output(data, args.out, args.report, format_evaluation(data), data["warnings"])

@@ -19,7 +19,7 @@ import datetime
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,8 @@ _TOWNS = (
     "Décines", "Rillieux", "Tassin", "Brignais", "Mions", "Neuville",
 )  # fmt: skip
 KITS_FORMAT = "reco-materiaux/demo-kits/1"
+TWINS_FORMAT = "reco-materiaux/demo-twins/1"
+TWINS_FILE = "demo_twins.json"  # written beside the kits file by `reco demo-warehouse`
 
 # Order-rate factors: the trade works Monday to Friday, a little on Saturday morning, stops for
 # the August holidays and around Christmas; fixed French public holidays are closed days.
@@ -97,6 +99,8 @@ class DemoWarehouse:
     stock: pd.DataFrame
     product_status: pd.DataFrame
     kits: list[Kit]
+    # (branded product id, its own-brand twin's id): pairs the orders swap, never buy together
+    twins: list[tuple[int, int]] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables keyed by SQL name, in an order that respects the foreign keys."""
@@ -189,7 +193,15 @@ def generate_demo(
         stock=stock,
         product_status=product_status,
         kits=plan.kits,
+        twins=_twin_ids(cat),
     )
+
+
+def _twin_ids(cat: _Catalogue) -> list[tuple[int, int]]:
+    """The planted own-brand twins as product ids: (branded, own-brand)."""
+    ids = cat.products["id_produit"].to_numpy()
+    branded = np.flatnonzero(cat.twin >= 0)
+    return [(int(a), int(b)) for a, b in zip(ids[branded], ids[cat.twin[branded]], strict=True)]
 
 
 def _check_knobs(seed: int, n_products: int, n_orders: int, n_customers: int | None, months: int) -> None:
@@ -722,3 +734,34 @@ def read_kits(path: Path) -> list[Kit]:
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise RecoError(f"{path}: malformed kit entry ({exc!r})") from None
+
+
+# --- twins file ------------------------------------------------------------------------------
+
+
+def twins_path(kits_path: Path) -> Path:
+    """Where `reco demo-warehouse` writes the planted twins: beside the kits file."""
+    return Path(kits_path).with_name(TWINS_FILE)
+
+
+def write_twins(twins: Sequence[tuple[int, int]], path: Path) -> None:
+    """Save the planted own-brand twins (branded id, own-brand id) as JSON, atomically: the
+    ground truth `reco eval` measures substitutes against on the demo."""
+    doc = {"format": TWINS_FORMAT, "twins": [[int(a), int(b)] for a, b in twins]}
+    atomic_write_text(path, json.dumps(doc) + "\n")
+
+
+def read_twins(path: Path) -> list[tuple[int, int]]:
+    """Read a file written by write_twins; a missing or malformed file is a RecoError."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecoError(f"{path}: twins file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecoError(f"{path}: cannot read twins file ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != TWINS_FORMAT:
+        raise RecoError(f"{path}: not a demo twins file (expected format {TWINS_FORMAT!r})")
+    try:
+        return [(int(a), int(b)) for a, b in doc["twins"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecoError(f"{path}: malformed twin entry ({exc!r})") from None

@@ -37,6 +37,7 @@ from reco_core.evaluation.scoring import (
     evaluate_methods,
     known_items,
     metric_key,
+    substitute_matrix,
     unknown_professions,
 )
 from reco_core.ranking import DEFAULT_PROFILE, K_MAX, Profile, RankerIndex, get_profile
@@ -146,6 +147,7 @@ class EvalReport:
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     controls: dict | None = None  # what the controls cost (controls_cost.py), with a catalogue state
+    substitutes: dict | None = None  # the run's substitute table against the planted twins (--twins)
 
     @property
     def ranker(self) -> MethodScores:
@@ -153,7 +155,7 @@ class EvalReport:
 
     def lift(self) -> dict[str, dict]:
         """Per metric: the ranker, the best baseline, and the ranker's lift over it."""
-        others = [m for m in self.methods if m.name != RankerRecommender.name]
+        others = [m for m in self.methods if not m.name.startswith(RankerRecommender.name)]
         if not others:
             return {}
         out = {}
@@ -176,18 +178,22 @@ class EvalReport:
         return out
 
     def to_dict(self) -> dict:
-        return {
-            "run": self.run,
-            "ventes": self.ventes,
-            "profile": self.profile,
-            "protocol": self.protocol.to_dict(),
-            "leakage": self.leakage,
-            "samples": self.samples,
-            "methods": {m.name: m.to_dict() for m in self.methods},
-            "lift_over_best_baseline": self.lift(),
-            "timings_s": self.timings,
-            "warnings": self.warnings,
-        } | ({"controls": self.controls} if self.controls is not None else {})
+        return (
+            {
+                "run": self.run,
+                "ventes": self.ventes,
+                "profile": self.profile,
+                "protocol": self.protocol.to_dict(),
+                "leakage": self.leakage,
+                "samples": self.samples,
+                "methods": {m.name: m.to_dict() for m in self.methods},
+                "lift_over_best_baseline": self.lift(),
+                "timings_s": self.timings,
+                "warnings": self.warnings,
+            }
+            | ({"controls": self.controls} if self.controls is not None else {})
+            | ({"substitutes": self.substitutes} if self.substitutes is not None else {})
+        )
 
 
 def evaluate_run(
@@ -202,11 +208,15 @@ def evaluate_run(
     progress: ProgressFn | None = None,
     catalog: Path | str | None = None,
     rules: Path | str | None = None,
+    twins: Path | str | None = None,
+    variants: tuple[str, ...] = (),
 ) -> EvalReport:
     """Evaluate the ranker of `run` with `profile` on the orders of `ventes` (see module doc).
 
     `catalog` (a catalogue-state directory) adds what the controls cost on the same samples
-    (controls_cost.py), with the rules version `rules` in force when given."""
+    (controls_cost.py), with the rules version `rules` in force when given. `twins`: the demo's
+    planted own-brand twins file, measured like the run's substitute table. `variants`: the ranker
+    also ranks the samples under each (variant_profile), as methods "ranker[<variant>]"."""
     t0 = time.perf_counter()
     index = load_index(run)
     leakage = check_leakage(ventes, [index.run], allow_train_orders=allow_train_orders)
@@ -214,12 +224,16 @@ def evaluate_run(
     samples = protocol.draw(orders, known_items(index))
     timings = {"load_and_sample": time.perf_counter() - t0}
     methods: list[Recommender] = [RankerRecommender(index, profile)]
+    methods += [RankerRecommender(index, variant_profile(profile, v), variant=v) for v in variants]
     if with_baselines:
         t1 = time.perf_counter()
         methods += baselines(index, protocol, ease=with_ease)
         timings["baselines_fit"] = time.perf_counter() - t1  # EASE's fit, the rest is instant
     t2 = time.perf_counter()
-    scores = evaluate_methods(index, samples, methods, mode=protocol.mode, k=protocol.k, progress=progress)
+    twin_pairs = None if twins is None else twin_matrix(index, twins)
+    scores = evaluate_methods(
+        index, samples, methods, mode=protocol.mode, k=protocol.k, progress=progress, twins=twin_pairs
+    )
     timings["evaluation"] = time.perf_counter() - t2
     warnings = list(leakage["warnings"])
     if protocol.mode == "use_order" and (unknown := unknown_professions(index, samples)):
@@ -230,6 +244,7 @@ def evaluate_run(
         controls = _controls_cost(index, profile, samples, protocol, catalog, rules)
         timings["controls"] = time.perf_counter() - t3
     return EvalReport(
+        substitutes=None if twin_pairs is None else detection_vs_twins(index, twin_pairs),
         controls=controls,
         run={"run_id": index.run.run_id, "run_dir": str(index.run.run_dir)},
         ventes={"path": str(ventes), "orders": orders.n_baskets},
@@ -241,6 +256,60 @@ def evaluate_run(
         timings={name: round(seconds, 3) for name, seconds in timings.items()},
         warnings=warnings,
     )
+
+
+VARIANTS = ("boost", "mdd_swap", "alternative", "no_substitutes")
+
+
+def variant_profile(profile: Profile, variant: str) -> Profile:
+    """`profile` with every bucket under the own-brand policy `variant` (MDD_POLICY), or without
+    the substitute rules ("no_substitutes": SUBSTITUTES 0)."""
+    if variant not in VARIANTS:
+        raise RecoError(f"unknown variant {variant!r}: one of {', '.join(VARIANTS)}", exit_code=2)
+    update = {"SUBSTITUTES": 0} if variant == "no_substitutes" else {"MDD_POLICY": variant}
+    return Profile(
+        f"{profile.name}[{variant}]",
+        {name: p.model_copy(update=update) for name, p in profile.buckets.items()},
+    )
+
+
+def twin_matrix(index: RankerIndex, path: Path | str) -> sp.csr_matrix:
+    """The planted twins of a demo twins file as a symmetric items x items matrix of the run
+    (twins the run does not know are left out)."""
+    from reco_core.demo.generator import read_twins
+
+    position = index.run.item_index
+    pairs = [(position[a], position[b]) for a, b in read_twins(Path(path)) if a in position and b in position]
+    a, b = (
+        (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+        if pairs
+        else (np.empty(0, np.int64),) * 2
+    )
+    return M.pair_matrix(index.n_items, a, b)
+
+
+def detection_vs_twins(index: RankerIndex, twins: sp.csr_matrix) -> dict:
+    """How well the run's substitute table finds the planted twins (pairs of items of the run).
+
+    precision: table pairs that are twins / table pairs; recall: twins in the table / twins;
+    recall_by_sales: the same, each twin weighted by the sales of its less sold item (train_pop):
+    the share of the twins' traffic the rules can act on."""
+    twin_pairs = sp.triu(twins, k=1).tocoo()
+    out: dict = {"twins": int(twin_pairs.nnz), "table": "none" if index.substitutes is None else "present"}
+    if index.substitutes is None:
+        return out
+    table = sp.triu(substitute_matrix(index), k=1).tocsr()
+    found = np.asarray(table[twin_pairs.row, twin_pairs.col]).ravel() > 0
+    pop = np.asarray(index.run.train_pop, dtype=np.float64)
+    weight = np.minimum(pop[twin_pairs.row], pop[twin_pairs.col])
+    out.update(
+        table_pairs=int(table.nnz),
+        found=int(found.sum()),
+        precision=float(found.sum() / table.nnz) if table.nnz else None,
+        recall=float(found.mean()) if len(found) else None,
+        recall_by_sales=float(weight[found].sum() / weight.sum()) if weight.sum() > 0 else None,
+    )
+    return out
 
 
 def _controls_cost(

@@ -86,9 +86,43 @@ def evaluation_html(report: dict) -> str:
     for group, title in GROUPS:
         columns = [(name, {"method": name}, m[group]) for name, m in methods.items()]
         body += _by_group(group, title, k, columns)
+    body += _lists(methods, report.get("substitutes"))
     timings = ", ".join(f"{escape(name)} {s:.1f} s" for name, s in report["timings_s"].items())
     body.append(f'<p class="muted">timings: {timings}</p>')
     return _page(f"reco eval {report['run']['run_id']}", body)
+
+
+def _lists(methods: dict, substitutes: dict | None) -> list[str]:
+    """What the lists hold (own-brand share, gammes, coverage, substitute rates), per method, and
+    the run's substitute table against the demo's planted twins when the report has it."""
+    keys = [
+        key
+        for key in next(iter(methods.values()), {}).get("lists", {})
+        if all(key in m.get("lists", {}) for m in methods.values())
+    ]
+    if not keys:
+        return []
+    rows = [
+        _row(
+            name,
+            [(m["lists"][key], {"method": name, "metric": key, "group": "lists"}) for key in keys],
+            main=name == "ranker",
+        )
+        + "</tr>"
+        for name, m in methods.items()
+    ]
+    out = ["<h2>What the lists hold</h2>", _table(["method", *keys], rows, "lists")]
+    if substitutes:
+        facts = ", ".join(
+            f"{escape(key)} {value:.4f}"
+            if isinstance(value, float)
+            else f"{escape(key)} {escape(str(value))}"
+            for key, value in substitutes.items()
+        )
+        out.append(
+            f'<p data-substitutes="twins">the run\'s substitute table against the planted twins: {facts}</p>'
+        )
+    return out
 
 
 def comparison_html(comparison: dict) -> str:

@@ -107,3 +107,33 @@ def list_measures(ranked: np.ndarray, is_pl: np.ndarray, gamme: np.ndarray) -> d
         DISTINCT_GAMMES: float(distinct.mean()),
         COVERAGE: float(len(np.unique(ranked[shown])) / len(is_pl)),
     }
+
+
+BASKET_SUBSTITUTE_RATE, MUTUAL_SUBSTITUTE_RATE = "basket_substitute_rate", "mutual_substitute_rate"
+BASKET_TWIN_RATE, MUTUAL_TWIN_RATE = "basket_twin_rate", "mutual_twin_rate"
+
+
+def substitute_measures(
+    ranked: np.ndarray, given: sp.csr_matrix, pairs: sp.csr_matrix
+) -> tuple[float, float]:
+    """(share of lists holding a substitute of a basket item, share of lists holding two
+    substitutes of each other), `pairs` a symmetric items x items matrix of substitute pairs (the
+    run's table, or the demo's planted twins)."""
+    n, k = ranked.shape
+    if n == 0:
+        return 0.0, 0.0
+    shown = ranked >= 0
+    rows = np.repeat(np.arange(n), k)[shown.ravel()]
+    cols = ranked[shown]
+    lists = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, pairs.shape[0]))
+    basket_subs = (sp.csr_matrix(given, dtype=np.float32) @ pairs).multiply(lists)
+    mutual = (lists @ pairs).multiply(lists)
+    return float((basket_subs.getnnz(axis=1) > 0).mean()), float((mutual.getnnz(axis=1) > 0).mean())
+
+
+def pair_matrix(n_items: int, a: np.ndarray, b: np.ndarray) -> sp.csr_matrix:
+    """Symmetric 0/1 items x items matrix of the pairs (a, b), item indices."""
+    rows, cols = np.r_[a, b], np.r_[b, a]
+    m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_items, n_items))
+    m.data[:] = 1.0
+    return m

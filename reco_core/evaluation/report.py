@@ -76,6 +76,33 @@ def format_evaluation(report: dict) -> str:
         out.append(
             table(["method", *names], [[n, *(m["lists"][x] for x in names)] for n, m in methods.items()])
         )
+        rates = [
+            x
+            for x in (
+                M.BASKET_SUBSTITUTE_RATE,
+                M.MUTUAL_SUBSTITUTE_RATE,
+                M.BASKET_TWIN_RATE,
+                M.MUTUAL_TWIN_RATE,
+            )
+            if all(x in m["lists"] for m in methods.values())
+        ]
+        if rates:
+            out += [
+                "",
+                "substitutes in the lists (share of lists; twin = the demo's planted own-brand twins):",
+            ]
+            out.append(
+                table(["method", *rates], [[n, *(m["lists"][x] for x in rates)] for n, m in methods.items()])
+            )
+    if found := report.get("substitutes"):
+        out += ["", "the run's substitute table against the planted twins (--twins):"]
+        out.append(
+            "  "
+            + ", ".join(
+                f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}"
+                for key, value in found.items()
+            )
+        )
     if cost := report.get("controls"):
         from reco_core.evaluation.controls_cost import format_controls
 

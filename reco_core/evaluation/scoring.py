@@ -37,9 +37,12 @@ class RankerRecommender(Recommender):
     name = "ranker"
     description = "reco_core.ranking.recommend (the API's ranking) with the evaluated profile"
 
-    def __init__(self, index: RankerIndex, profile: Profile) -> None:
+    def __init__(self, index: RankerIndex, profile: Profile, variant: str | None = None) -> None:
         self.index = index
         self.profile = profile
+        if variant is not None:  # the same ranker under another policy (evaluate.variant_profile)
+            self.name = f"{RankerRecommender.name}[{variant}]"
+            self.description = f"{RankerRecommender.description}, variant {variant}"
 
     def recommend_batch(self, baskets: sp.csr_matrix, professions: np.ndarray, k: int) -> np.ndarray:
         baskets = sp.csr_matrix(baskets)
@@ -178,16 +181,36 @@ def evaluate_methods(
     mode: Mode,
     k: int,
     progress: ProgressFn | None = None,
+    twins: sp.csr_matrix | None = None,
 ) -> list[MethodScores]:
-    """Every method on the same samples, in the item index of `index`'s run."""
+    """Every method on the same samples, in the item index of `index`'s run.
+
+    Each method's `lists` also gets its substitute rates: against the run's substitute table when
+    it has one, against `twins` (the demo's planted own-brand twins, items x items) when given."""
     item_ids = index.run.item_ids
     given, expected = samples.given.matrix(item_ids), samples.expected.matrix(item_ids)
     professions = query_professions(index, samples, mode)
+    tables = {}
+    if index.substitutes is not None:
+        tables[(M.BASKET_SUBSTITUTE_RATE, M.MUTUAL_SUBSTITUTE_RATE)] = substitute_matrix(index)
+    if twins is not None:
+        tables[(M.BASKET_TWIN_RATE, M.MUTUAL_TWIN_RATE)] = twins
     out = []
     for method in methods:
         ranked, seconds = run_method(method, given, professions, k, progress)
-        out.append(summarise(method, ranked, seconds, samples, expected, k, index))
+        scored = summarise(method, ranked, seconds, samples, expected, k, index)
+        for names, pairs in tables.items():
+            scored.lists.update(zip(names, M.substitute_measures(ranked, given, pairs), strict=True))
+        out.append(scored)
     return out
+
+
+def substitute_matrix(index: RankerIndex) -> sp.csr_matrix:
+    """The run's substitute table as a symmetric 0/1 items x items matrix."""
+    table = index.substitutes
+    n = index.n_items
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(table.indptr))
+    return M.pair_matrix(n, rows, np.asarray(table.indices, dtype=np.int64))
 
 
 def known_items(*indexes: RankerIndex) -> np.ndarray:

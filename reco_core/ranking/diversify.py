@@ -14,10 +14,13 @@ best few hundred by score never win against the relevance term anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from reco_core.ranking.order import top_order
 from reco_core.ranking.params import BasketParams
+from reco_core.ranking.substitutes import SubstituteRules
 
 MMR_SHORTLIST = 300
 
@@ -34,11 +37,16 @@ def choose(
     emb: np.ndarray,
     k: int,
     params: BasketParams,
+    substitutes: SubstituteRules | None = None,
 ) -> np.ndarray:
     """Pool positions of the result, in result order: min(k, pool size) of them.
 
     `items`, `scores`, `pair_linked` are per pool position; `gamme`, `emb` per item index.
+    `substitutes`: the substitute rules (ranking/substitutes.py) - excluded positions are never
+    taken, and an item is skipped when a substitute of it was taken before.
     """
+    if substitutes is not None:
+        return _choose_without_substitutes(items, scores, pair_linked, gamme, emb, k, params, substitutes)
     cap = params.CAP_PER_GAMME
     shortlist = top_order(scores, shortlist_size(k))
     gammes = gamme[items[shortlist]]
@@ -52,8 +60,74 @@ def choose(
     return apply_quota(chosen, items, scores, pair_linked, gamme, params.PAIR_QUOTA, cap)
 
 
+def _choose_without_substitutes(
+    items: np.ndarray,
+    scores: np.ndarray,
+    pair_linked: np.ndarray,
+    gamme: np.ndarray,
+    emb: np.ndarray,
+    k: int,
+    params: BasketParams,
+    rules: SubstituteRules,
+) -> np.ndarray:
+    """choose() under the substitute rules: the same steps, each skipping what the rules forbid."""
+    cap = params.CAP_PER_GAMME
+    allowed = np.flatnonzero(~rules.excluded)
+    shortlist = allowed[top_order(scores[allowed], shortlist_size(k))]
+    gammes = gamme[items[shortlist]]
+    conflicts = rules.closes(shortlist)
+    if params.DIVERSIFY:
+        picked = mmr(scores[shortlist], emb[items[shortlist]], gammes, k, params.MMR_LAMBDA, cap, conflicts)
+    else:
+        picked = mmr(scores[shortlist], None, gammes, k, 1.0, cap, conflicts)
+    chosen = shortlist[picked]
+    if len(chosen) < min(k, len(allowed)):
+        rest = allowed[top_order(scores[allowed], len(allowed))]
+        rest = rest[~np.isin(rest, chosen)]
+        rest = rest[~rules.blocked_by(chosen, rest)]
+        more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, cap, rules.closes(rest))
+        chosen = np.concatenate([chosen, rest[more]])
+        if len(chosen) < k:  # the cap gives way, the substitute rules do not
+            rest = rest[~np.isin(rest, chosen)]
+            rest = rest[~rules.blocked_by(chosen, rest)]
+            more = mmr(
+                scores[rest],
+                None,
+                gamme[items[rest]],
+                k - len(chosen),
+                1.0,
+                0,
+                rules.closes(rest),
+            )
+            chosen = np.concatenate([chosen, rest[more]])
+    linked = pair_linked & ~rules.excluded
+    quota = apply_quota(chosen, items, scores, linked, gamme, params.PAIR_QUOTA, cap)
+    if np.array_equal(quota, chosen):
+        return chosen
+    # the quota brought in pair-linked items: drop any that conflicts with an item ranked before
+    # it, then top up by score with what the rules allow
+    keep = [int(quota[0])] if len(quota) else []
+    for slot in quota[1:]:
+        if not rules.blocked_by(np.array(keep), np.array([slot]))[0]:
+            keep.append(int(slot))
+    chosen = np.array(keep, dtype=np.int64)
+    if len(chosen) < k:
+        rest = allowed[top_order(scores[allowed], len(allowed))]
+        rest = rest[~np.isin(rest, chosen)]
+        rest = rest[~rules.blocked_by(chosen, rest)]
+        more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, 0, rules.closes(rest))
+        chosen = np.concatenate([chosen, rest[more]])
+    return chosen
+
+
 def mmr(
-    relevance: np.ndarray, emb: np.ndarray, gammes: np.ndarray, k: int, lam: float, cap: int
+    relevance: np.ndarray,
+    emb: np.ndarray | None,
+    gammes: np.ndarray,
+    k: int,
+    lam: float,
+    cap: int,
+    conflicts: Callable[[int], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Greedy maximal marginal relevance under the gamme cap; positions in pick order.
 
@@ -62,6 +136,9 @@ def mmr(
     unrelated to the ones taken is not penalised, but not rewarded for being opposite either
     (which would favour noise over relevant items). Ties go to the lower position, i.e. the
     better score, the candidates being sorted by score.
+
+    `emb` None: no similarity term (lam is then 1: by score). `conflicts(j)`: the positions that
+    picking j closes (the substitute rules, SubstituteRules.closes).
     """
     if len(relevance) == 0:
         return np.empty(0, dtype=np.int64)
@@ -86,7 +163,10 @@ def mmr(
             counts[g] = counts.get(g, 0) + 1
             if counts[g] >= cap:
                 closed[gammes == g] = -np.inf
-        np.maximum(max_sim, emb @ emb[best], out=max_sim)
+        if conflicts is not None:
+            closed[conflicts(best)] = -np.inf
+        if emb is not None:
+            np.maximum(max_sim, emb @ emb[best], out=max_sim)
     return np.array(picked, dtype=np.int64)
 
 

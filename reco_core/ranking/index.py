@@ -57,6 +57,7 @@ class RankerIndex:
     ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
     blend: LearnedBlend | None  # the run's learned blend, None when it has none
     scratch: Scratch = field(default_factory=lambda: Scratch(0))  # build() sizes it to the catalogue
+    substitutes: CsrPairs | None = None  # the run's substitute table, None when it has none
 
     @classmethod
     def build(cls, run: RunArtifacts) -> RankerIndex:
@@ -92,6 +93,7 @@ class RankerIndex:
             ease=run.ease,
             blend=run.blend,
             scratch=Scratch(len(emb)),
+            substitutes=_plain(run.substitutes),
         )
 
     @property
@@ -115,6 +117,14 @@ class RankerIndex:
     @property
     def pl_column(self) -> int:
         return len(self.professions) + 1
+
+
+def _plain(table: CsrPairs | None) -> CsrPairs | None:
+    """The table on plain ndarray views of its (memory-mapped) arrays: no copy, and slicing a
+    row skips the np.memmap subclass's overhead (it is read once per basket and selected item)."""
+    if table is None:
+        return None
+    return CsrPairs(np.asarray(table.indptr), np.asarray(table.indices), np.asarray(table.scores))
 
 
 class Scratch:

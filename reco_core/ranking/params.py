@@ -12,7 +12,7 @@ on the previous one, so an error names the layer (and the key as the user spelle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -57,6 +57,14 @@ class BasketParams(BaseModel):
     DIVERSIFY: int = Field(1, ge=0, le=1)
     MMR_LAMBDA: float = Field(0.7, ge=0, le=1)
     CAP_PER_GAMME: int = Field(2, ge=0)  # 0 = no cap
+    # addition: substitute rules (ranking/substitutes.py), for runs with a substitute table:
+    # 1 = no substitute of a basket item, no two mutual substitutes in one list
+    SUBSTITUTES: int = Field(1, ge=0, le=1)
+    # addition: own-brand policy: "boost" = the W_PL_* bonuses only; "mdd_swap" = an own-brand
+    # substitute of comparable score takes its branded twin's place; "alternative" = it is
+    # returned beside it (RecommendedItem.alternative)
+    MDD_POLICY: Literal["boost", "mdd_swap", "alternative"] = "boost"
+    MDD_SWAP_MARGIN: float = Field(0.10, ge=0)  # "comparable": within this share of the score spread
     # profession auto-detection
     PROFMIX_TOPK: int = Field(3, ge=1)
     PROFMIX_TEMP: float = Field(0.1, gt=0)

@@ -11,6 +11,7 @@ ranked list: both optional, and a request without them ranks exactly as before.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import operator
 from collections.abc import Iterable, Sequence
@@ -27,9 +28,17 @@ from reco_core.ranking.learned import SHORTLIST, pool_params, shortlist_features
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix, basket_centroid, detect_mix
 from reco_core.ranking.profiles import Profile
-from reco_core.ranking.result import Fallback, Recommendation, RecommendedItem, RuleApplied, ScoreBreakdown
+from reco_core.ranking.result import (
+    Alternative,
+    Fallback,
+    Recommendation,
+    RecommendedItem,
+    RuleApplied,
+    ScoreBreakdown,
+)
 from reco_core.ranking.scoring import Scores, score_learned, score_pool, score_popularity
 from reco_core.ranking.signals import Signal
+from reco_core.ranking.substitutes import SubstituteRules, own_brand_moves, rules_for
 from reco_core.text import fold_one
 
 K_MAX = 1000
@@ -109,10 +118,19 @@ def recommend(
         fallback = "global_popularity" if row is None else "profession_popularity"
         mix, pool, scores = _score_popularity(index, row, p, k, keep)
     depth = k + (rules.extra_depth if rules is not None else 0)
-    chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, depth, p)
+    subst = rules_for(index.substitutes, basket, pool.items, bool(p.SUBSTITUTES))
+    chosen = choose(pool.items, scores.total, pool.links > 0, index.gamme, index.emb, depth, p, subst)
+    alternatives: dict[int, Alternative] = {}
+    if p.MDD_POLICY != "boost":
+        chosen, alternatives = _own_brand_policy(index, pool, scores, chosen, p, subst)
     if explain:
         scores.explain(chosen)
     items = _items(index, pool, scores, chosen, basket_ids)
+    if alternatives:
+        items = [
+            dataclasses.replace(item, alternative=alternatives.get(int(c)))
+            for item, c in zip(items, chosen, strict=True)
+        ]
     applied: Sequence[RuleApplied] = ()
     if rules is not None:
         items, applied = rules.apply(index, items, basket, k, keep)
@@ -128,15 +146,54 @@ def recommend(
         bucket=bucket,
         params=p,
         removed=dict(keep.removed) if keep is not None else {},
-        shortfall=_shortfall(len(items), k, len(pool.items), keep),
+        shortfall=_shortfall(len(items), k, len(pool.items), keep, subst),
         rules_applied=tuple(applied),
     )
 
 
-def _shortfall(n: int, k: int, pooled: int, keep: CandidateFilter | None) -> str | None:
+def _own_brand_policy(
+    index: RankerIndex,
+    pool: CandidatePool,
+    scores: Scores,
+    chosen: np.ndarray,
+    p: BasketParams,
+    subst: SubstituteRules | None,
+) -> tuple[np.ndarray, dict[int, Alternative]]:
+    """(chosen, alternative by chosen pool position) under MDD_POLICY mdd_swap / alternative."""
+    moves = own_brand_moves(
+        index.substitutes,
+        pool.items,
+        scores.total,
+        chosen,
+        index.item_stats,
+        index.pl_column,
+        p.MDD_SWAP_MARGIN,
+        None if subst is None else subst.excluded,
+    )
+    chosen = chosen.copy()
+    out: dict[int, Alternative] = {}
+    ids = index.run.item_ids
+    for move in moves:
+        if p.MDD_POLICY == "mdd_swap":
+            chosen[move.position] = move.own_brand
+            other, slot, kind = move.branded, move.own_brand, "mdd_swap"
+        else:
+            other, slot, kind = move.own_brand, move.branded, "mdd_alternative"
+        out[slot] = Alternative(int(ids[pool.items[other]]), float(scores.total[other]), kind)
+    return chosen, out
+
+
+def _shortfall(
+    n: int, k: int, pooled: int, keep: CandidateFilter | None, subst: SubstituteRules | None = None
+) -> str | None:
     """Why fewer than k items came back (None when k did)."""
     if n >= k:
         return None
+    if subst is not None and n < pooled:
+        return (
+            f"only {n} of the {pooled} products that can complete this basket are neither a substitute "
+            "of a basket product nor of a better-ranked one (profile key SUBSTITUTES)"
+        )
     if keep is None:
         return f"the run has only {pooled} products that can complete this basket"
     removed = ", ".join(f"{count} {reason}" for reason, count in keep.removed.items() if count)

@@ -61,6 +61,19 @@ class RuleApplied:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """The own-brand policy's mark on an item (ranking/substitutes.py).
+
+    kind "mdd_alternative": `product_id` is an own-brand substitute of the item, of comparable
+    score, offered beside it; kind "mdd_swap": the item is own-brand and took the place of the
+    branded `product_id`, its substitute."""
+
+    product_id: int
+    score: float
+    kind: Literal["mdd_alternative", "mdd_swap"]
+
+
+@dataclass(frozen=True)
 class RecommendedItem:
     product_id: int
     score: float  # = breakdown.total
@@ -70,6 +83,7 @@ class RecommendedItem:
     # overall; then "emb" when the embedding similarity is its largest contribution.
     sources: tuple[int | str, ...]
     rules: tuple[RuleHit, ...] = ()  # the merchandising rules that placed or moved it
+    alternative: Alternative | None = None  # the own-brand policy's swap or alternative
 
 
 @dataclass(frozen=True)

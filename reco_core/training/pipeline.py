@@ -25,7 +25,7 @@ from reco_core.artifacts.manifest import write_manifest
 from reco_core.artifacts.store import new_run_name, promote
 from reco_core.errors import RecoError
 from reco_core.fsutil import atomic_dir
-from reco_core.training import features, pairs, popularity
+from reco_core.training import features, pairs, popularity, substitutes
 from reco_core.training.baskets import (
     basket_item_matrix,
     baskets_from_frame,
@@ -143,6 +143,17 @@ def train(cfg: TrainConfig) -> Path:
     )
     item_to_gamme, item_is_pl = popularity.item_attributes(item_ids, details)
     watch.lap("precompute")
+    found = substitutes.detect_substitutes(
+        x,
+        prof,
+        weight,
+        n_prof,
+        substitutes.item_groups(item_ids, details),
+        substitutes.item_labels(item_ids, details),
+        item_is_pl,
+        seed=cfg.seed,
+    )
+    watch.lap("substitutes", **{k: v for k, v in found.report.items() if k in ("pairs", "threshold")})
 
     # Before the shipped pair tables: it reads none of them, and their memory need not add to
     # the EASE fit's at 300k products.
@@ -208,6 +219,7 @@ def train(cfg: TrainConfig) -> Path:
             if model_text is not None:
                 save_text(tmp, L.BLEND_MODEL, model_text)
                 save_json(tmp, L.BLEND_META, blend_meta)
+        save_table(tmp, L.SUBSTITUTE_ARRAYS, found.table)
         meta = popularity.product_meta(details)
         save_json(tmp, L.PRODUCT_META, meta)
         # what serving reads: the same contents as arrays (layout.COLUMNAR_FILES)
@@ -242,6 +254,7 @@ def train(cfg: TrainConfig) -> Path:
                     "pairs_kept": kept,
                 },
                 "learned_blend": None if learned is None else learned[2],
+                "substitutes": found.report,
                 "timings": watch.timings,
             },
         )

@@ -17,7 +17,8 @@ _errors = {422: {"model": ErrorBody}, 503: {"model": ErrorBody}}
 
 @router.post("/enrich", response_model=EnrichResponse, responses=_errors)
 async def enrich_products(body: EnrichRequest, snapshot: ServedSnapshot) -> EnrichResponse:
-    """Labels, gamme, univers and MDD flag of each id (deduplicated, request order)."""
+    """Labels, gamme, univers, MDD flag and substitutes (the run's table) of each id (deduplicated,
+    request order)."""
     return enrich(snapshot, body.product_ids)
 
 

@@ -156,6 +156,26 @@ function addToBasket(product) {
   showMessage("search-error", "");
   basketChanged();
   byId("search").focus();
+  loadSubstitutes(product);
+}
+
+// The run's substitutes of a basket product (POST /products/enrich): shown under it, since the
+// ranking never recommends them with it. A run without a substitute table answers null: nothing shown.
+async function loadSubstitutes(product) {
+  try {
+    const post = (ids) => getJson("/products/enrich", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ product_ids: ids }),
+    });
+    const [info] = (await post([product.product_id])).products;
+    const ids = ((info && info.substitutes) || []).slice(0, 3);
+    if (!ids.length || basket.get(product.product_id) !== product) return;
+    product.substituteProducts = (await post(ids)).products;
+    if (basket.get(product.product_id) === product) renderBasket();
+  } catch (error) {
+    // the substitutes are a hint: the basket works without them
+  }
 }
 
 function basketChanged() {
@@ -177,6 +197,14 @@ function renderBasket() {
       el("span", { class: "name", text: label(product) }),
       el("span", { class: "id", text: product.product_id }),
       remove,
+      (product.substituteProducts || []).length
+        ? el("div", {
+            class: "substitutes muted",
+            "data-testid": "substitutes",
+            title: "produits qui le remplacent dans les commandes : jamais recommandés avec lui",
+            text: `remplaçable par : ${product.substituteProducts.map(label).join(", ")}`,
+          })
+        : null,
     );
   });
   byId("basket").replaceChildren(...rows);
@@ -414,6 +442,24 @@ function card(item, largest, moved, otherRanks, otherProfile) {
   if (moved) {
     const text = moved === "down" ? "descendu pour la variété" : "remonté pour la variété";
     flags.append(el("span", { class: `flag reorder-${moved}`, "data-testid": "reordered", text }));
+  }
+  const alt = item.alternative;
+  if (alt && alt.kind === "mdd_alternative") {
+    flags.append(el("span", {
+      class: "flag mdd-alternative",
+      "data-testid": "mdd-alternative",
+      "data-product-id": alt.product_id,
+      title: `score ${alt.score.toFixed(4)}`,
+      text: `existe en MDD : ${label(alt)}`,
+    }));
+  } else if (alt && alt.kind === "mdd_swap") {
+    flags.append(el("span", {
+      class: "flag mdd-swap",
+      "data-testid": "mdd-swap",
+      "data-product-id": alt.product_id,
+      title: `score de la marque remplacée ${alt.score.toFixed(4)}`,
+      text: `MDD à la place de ${label(alt)}`,
+    }));
   }
   for (const hit of item.rules || []) {
     flags.append(el("span", { class: "flag rule", "data-testid": "rule", "data-rule": hit.rule_id, text: `règle « ${hit.rule_id} » : ${hit.detail}` }));

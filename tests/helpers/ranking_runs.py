@@ -62,9 +62,11 @@ def make_run(
     pop_by_prof: Mapping[str, Mapping[int, float]] | None = None,
     gamme: Mapping[int, int] | None = None,
     is_pl: Sequence[int] = (),
+    substitutes: Sequence[tuple[int, int]] | None = None,
 ) -> RunArtifacts:
     """A run of `n_items` items. `emb` rows are L2-normalised here (a mapping overrides rows of
-    the default identity embeddings; its vectors are padded with zeros to n_items dims)."""
+    the default identity embeddings; its vectors are padded with zeros to n_items dims).
+    `substitutes`: pairs of item indices, written both ways (None: the run has no table)."""
     professions = tuple(professions)
     names = (*professions, ANY_PROFESSION)
     pairs = pairs or {}
@@ -94,7 +96,17 @@ def make_run(
         product_meta=ProductMeta.from_dict({}),
         params={},
         versions={},
+        substitutes=None if substitutes is None else substitute_table(n_items, substitutes),
     )
+
+
+def substitute_table(n_items: int, pairs: Sequence[tuple[int, int]]) -> CsrPairs:
+    """The substitute table of `pairs` (item indices), symmetrical, as the trainer writes it."""
+    rows: dict[int, dict[int, float]] = {}
+    for a, b in pairs:
+        rows.setdefault(a, {})[b] = 1.0
+        rows.setdefault(b, {})[a] = 1.0
+    return _csr(n_items, rows)
 
 
 def make_index(n_items: int, **kwargs) -> RankerIndex:

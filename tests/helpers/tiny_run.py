@@ -50,11 +50,15 @@ def make_tiny_run(
     seed: int = 0,
     learned: bool = True,
     columnar: bool = True,
+    substitutes: Sequence[tuple[int, int]] = ((0, 3),),
 ) -> Path:
     """Write `<root>/<name>/` with every run file and its manifest; return its path.
 
     `baskets` are (profession, item indices) pairs; by default a few random baskets per
     profession. Gammes cycle over 10/20/30 (the last item has none); odd items are own brand.
+    With `learned`, the optional files are written too: the learned relevance and a substitute
+    table of the pairs `substitutes` (item indices; by default item 3, own brand, is a substitute
+    of item 0, branded, of the same gamme).
     """
     professions = tuple(professions)
     rng = np.random.default_rng(seed)
@@ -144,6 +148,7 @@ def make_tiny_run(
     (run_dir / L.PARAMS).write_text(json.dumps({"run_id": name, "flags": {"no_components": no_components}}))
     if learned:
         _write_learned(run_dir, x, rng)
+        _write_substitutes(run_dir, n_items, substitutes)
     if columnar:
         pair_metas = {L.PAIR_BOOST_IDX: forward_index[0], L.PAIR_REV_IDX: reverse_index[0]}
         arrays = {L.TRAIN_POP: train_pop, L.POP_BY_PROF_NORM: _scaled(by_prof), L.ITEM_IS_PL: is_pl}
@@ -160,6 +165,17 @@ def _write_learned(run_dir: Path, x: sp.csr_matrix, rng: np.random.Generator) ->
     model, meta = random_blend(seed=int(rng.integers(1 << 16)))
     (run_dir / L.BLEND_MODEL).write_text(model, encoding="utf-8")
     (run_dir / L.BLEND_META).write_text(json.dumps(meta))
+
+
+def _write_substitutes(run_dir: Path, n_items: int, pairs: Sequence[tuple[int, int]]) -> None:
+    rows = np.array([a for a, b in pairs] + [b for a, b in pairs], np.int64)
+    cols = np.array([b for a, b in pairs] + [a for a, b in pairs], np.int64)
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n_items + 1, np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    arrays = (np.cumsum(indptr), cols[order].astype(np.int32), np.ones(len(rows), np.float32))
+    for fname, array in zip(L.SUBSTITUTE_ARRAYS, arrays, strict=True):
+        np.save(run_dir / fname, array, allow_pickle=False)
 
 
 def replace_file(run_dir: Path, name: str, data: bytes) -> None:

@@ -10,7 +10,7 @@ import pytest
 from helpers.browser import chromium_page
 from helpers.tiny_eval import make_holdout
 from helpers.tiny_run import make_tiny_run
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from reco_core.cli import main
 
@@ -83,7 +83,8 @@ def test_evaluation_report_renders_offline_with_the_numbers_of_the_json(base, tm
         assert browser.requests == [report.as_uri()] and browser.errors == []
         groups = ["by_m", "by_profession"]
         check_charts(page, ["overall", *(f"{g}-{m}" for g in groups for m in CHARTED)], len(data["methods"]))
-        assert page.locator("table").count() == 2 + 2 * len(CHARTED)  # overall, lift, per group x metric
+        # overall, lift, per group x metric, what the lists hold
+        assert page.locator("table").count() == 3 + 2 * len(CHARTED)
         cells = shown(page, "method")
         for name, method in data["methods"].items():
             for metric, value in method["overall"].items():
@@ -92,9 +93,18 @@ def test_evaluation_report_renders_offline_with_the_numbers_of_the_json(base, tm
                 for value_name, metrics in method[group].items():
                     for metric in CHARTED:
                         assert cells[(name, metric, value_name)] == f"{metrics[metric]:.4f}"
+            # own-brand share, gammes, coverage and the substitute rates (tiny runs have a table)
+            assert {"own_brand_share", "basket_substitute_rate", "mutual_substitute_rate"} <= set(
+                method["lists"]
+            )
+            for key, value in method["lists"].items():
+                assert cells[(name, key, "lists")] == f"{value:.4f}"
         assert len(cells) == len(data["methods"]) * (
-            4 + sum(len(data["methods"]["ranker"][g]) for g in groups) * 3
+            4
+            + sum(len(data["methods"]["ranker"][g]) for g in groups) * 3
+            + len(data["methods"]["ranker"]["lists"])
         )
+        expect(page.locator('table[data-table="lists"]')).to_be_visible()
         assert [w.inner_text() for w in page.locator(".warning").all()] == data["warnings"]
 
 

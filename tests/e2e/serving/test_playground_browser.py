@@ -92,5 +92,6 @@ def test_two_products_by_search_then_recommendations_with_breakdowns(server, tmp
         "/static/playground.js",
         "/playground/options",
         "/products/search",
+        "/products/enrich",  # the basket items' substitutes
         "/recommend_panier",
     }

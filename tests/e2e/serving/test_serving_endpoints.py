@@ -135,8 +135,12 @@ def test_enrich_returns_metadata_and_lists_unknown_ids(client):
             "ID_UNIVERS": None,
             "LIB_UNIVERS": None,
             "MDD": True,
+            "substitutes": [],  # the run has a substitute table, without any for this product
         }
     ]
+    # tiny runs: item 3 (own brand) is a substitute of item 0 (branded), both ways
+    doc = client.post("/products/enrich", json={"product_ids": [product_id(0), product_id(3)]}).json()
+    assert [p["substitutes"] for p in doc["products"]] == [[product_id(3)], [product_id(0)]]
 
 
 @pytest.mark.parametrize(

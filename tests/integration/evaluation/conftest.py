@@ -28,6 +28,7 @@ class EvalDemo:
     root: Path  # artifact root of the good run (promoted: run_current)
     run: Path
     bad_run: Path
+    knobs: dict  # generate_demo's arguments
 
 
 def _train(data_dir: Path, ventes: Path, root: Path, *, pairs: bool) -> Path:
@@ -51,7 +52,8 @@ def _train(data_dir: Path, ventes: Path, root: Path, *, pairs: bool) -> Path:
 def eval_demo(tmp_path_factory) -> EvalDemo:
     base = tmp_path_factory.mktemp("eval_demo")
     url = f"sqlite:///{base / 'warehouse.db'}"
-    write_tables(url, generate_demo(seed=11, n_products=400, n_orders=6000).tables())
+    knobs = {"seed": 11, "n_products": 400, "n_orders": 6000}
+    write_tables(url, generate_demo(**knobs).tables())
     data_dir = base / "data"
     extract(url, data_dir, holdout_days=30)
     run = _train(data_dir, data_dir / C.VENTES_FILE, base / "artifacts", pairs=True)
@@ -64,4 +66,4 @@ def eval_demo(tmp_path_factory) -> EvalDemo:
     shuffled = base / "shuffled.parquet"
     write_parquet(ventes, shuffled, VENTES_SCHEMA)
     bad_run = _train(data_dir, shuffled, base / "bad_artifacts", pairs=False)
-    return EvalDemo(data_dir, base / "artifacts", run, bad_run)
+    return EvalDemo(data_dir, base / "artifacts", run, bad_run, knobs)

@@ -6,6 +6,7 @@ import pytest
 
 from reco_core import columns as C
 from reco_core.cli import main
+from reco_core.demo.generator import generate_demo, write_twins
 from reco_core.evaluation import DEFAULT_PROFILE, Protocol, compare_runs
 from reco_core.gate import GateConfig
 
@@ -40,7 +41,13 @@ def test_json_report_has_every_method_metric_and_breakdown(eval_demo, tmp_path, 
         gain = lift["ranker"] - lift["baseline"]
         assert lift["gain_in_standard_errors"] is None or (lift["gain_in_standard_errors"] > 0) == (gain > 0)
     for method in report["methods"].values():  # what the lists hold
-        assert set(method["lists"]) == {"own_brand_share", "distinct_gammes", "catalogue_coverage"}
+        assert set(method["lists"]) == {
+            "own_brand_share",
+            "distinct_gammes",
+            "catalogue_coverage",
+            "basket_substitute_rate",  # the run has a substitute table
+            "mutual_substitute_rate",
+        }
         assert 0 <= method["lists"]["own_brand_share"] <= 1 and 1 <= method["lists"]["distinct_gammes"] <= 10
     assert report["leakage"]["training_input_of"] == [] and report["warnings"] == []
     # the ranker finds demo kits far better than popularity
@@ -48,6 +55,32 @@ def test_json_report_has_every_method_metric_and_breakdown(eval_demo, tmp_path, 
         report["methods"]["ranker"]["overall"]["hit@10"]
         > report["methods"]["global_popularity"]["overall"]["hit@10"]
     )
+
+
+def test_substitute_rates_policies_and_the_planted_twins(eval_demo, tmp_path, capsys):
+    twins = tmp_path / "demo_twins.json"
+    write_twins(generate_demo(**eval_demo.knobs).twins, twins)
+    out = tmp_path / "report.json"
+    args = ["--no-ease", "--twins", str(twins), "--variants", "no_substitutes", "mdd_swap", "--out", str(out)]
+    assert _eval(eval_demo, *args) == 0
+    report = json.loads(out.read_text())
+    methods = report["methods"]
+    assert set(methods) == {"ranker", "ranker[no_substitutes]", "ranker[mdd_swap]", *BASELINES} - {"ease"}
+    rates = ("basket_substitute_rate", "mutual_substitute_rate", "basket_twin_rate", "mutual_twin_rate")
+    for method in methods.values():
+        assert all(0 <= method["lists"][rate] <= 1 for rate in rates)
+    ranker, without = methods["ranker"]["lists"], methods["ranker[no_substitutes]"]["lists"]
+    # the rules leave no substitute of the run's own table in a list; without them, some remain
+    assert ranker["basket_substitute_rate"] == ranker["mutual_substitute_rate"] == 0
+    assert without["basket_substitute_rate"] + without["mutual_substitute_rate"] > 0
+    assert ranker["mutual_twin_rate"] <= without["mutual_twin_rate"]
+    assert (
+        report["lift_over_best_baseline"]["hit@10"]["best_baseline"] in BASELINES
+    )  # a variant is no baseline
+    found = report["substitutes"]
+    assert found["table"] == "present" and found["twins"] > 0 and 0 <= found["recall"] <= 1
+    assert found["precision"] is None or 0 <= found["precision"] <= 1
+    assert "substitutes in the lists" not in capsys.readouterr().out  # --out: JSON only
 
 
 def test_table_on_stdout_and_progress_on_stderr(eval_demo, capsys):

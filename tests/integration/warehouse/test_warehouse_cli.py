@@ -6,7 +6,7 @@ import json
 
 from reco_core import columns as C
 from reco_core.contract import read_details, read_pairs, read_ventes
-from reco_core.demo.generator import read_kits
+from reco_core.demo.generator import read_kits, read_twins
 
 
 def test_demo_warehouse_then_data(tmp_path, reco):
@@ -26,6 +26,8 @@ def test_demo_warehouse_then_data(tmp_path, reco):
     )
     assert made.returncode == 0, made.stderr
     assert "2,000 orders" in made.stdout and len(read_kits(kits)) > 0
+    twins = read_twins(kits.with_name("demo_twins.json"))  # the planted own-brand twins, beside the kits
+    assert len(twins) > 0 and "own-brand twins ->" in made.stdout
 
     data = tmp_path / "var" / "data"
     result = reco("data", "--warehouse-url", url, "--dir_data", data, "--holdout-days", "30")

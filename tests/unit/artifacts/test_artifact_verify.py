@@ -336,7 +336,7 @@ def test_a_run_without_the_optional_files_verifies_and_loads_without_them(run_di
     write_manifest(run_dir)
     assert verify_run(run_dir).ok
     run = load_run(run_dir)
-    assert run.ease is None and run.blend is None
+    assert run.ease is None and run.blend is None and run.substitutes is None
 
 
 @pytest.mark.parametrize(
@@ -381,6 +381,39 @@ def test_a_blend_whose_model_reads_another_number_of_features_is_refused(run_dir
 def test_a_blend_model_that_lightgbm_cannot_parse_is_refused(run_dir, root):
     replace_file(run_dir, L.BLEND_MODEL, b"tree\nnot a model\n")
     _assert_refused(run_dir, root, L.BLEND_MODEL)
+
+
+def test_the_substitute_table_is_loaded_memory_mapped_with_the_run(run_dir):
+    run = load_run(run_dir)
+    assert run.substitutes is not None and run.substitutes.row(0)[0].tolist() == [3]
+    assert run.substitutes.row(3)[0].tolist() == [0]
+    assert isinstance(run.substitutes.indices, np.memmap)
+    assert set(L.SUBSTITUTE_ARRAYS) <= set(json.loads((run_dir / L.MANIFEST).read_text())["files"])
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        ([(0, 3), (3, 3)], "its own substitute"),
+        (None, "not symmetrical"),
+    ],
+)
+def test_a_substitute_table_that_serving_would_misread_is_refused(run_dir, root, pairs, message):
+    if pairs is None:  # 0 -> 3 without 3 -> 0
+        arrays = (np.array([0, 1] + [1] * 5, np.int64)[: 7], np.array([3], np.int32), np.ones(1, np.float32))
+    else:
+        rows = np.array([a for a, _ in pairs], np.int64)
+        indptr = np.searchsorted(rows, np.arange(7), side="left").astype(np.int64)
+        arrays = (indptr, np.array([b for _, b in pairs], np.int32), np.ones(len(pairs), np.float32))
+    for name, array in zip(L.SUBSTITUTE_ARRAYS, arrays, strict=True):
+        replace_array(run_dir, name, array)
+    _assert_refused(run_dir, root, message)
+
+
+def test_an_incomplete_substitute_table_is_refused(run_dir, root):
+    (run_dir / L.SUBSTITUTE_ARRAYS[2]).unlink()
+    write_manifest(run_dir)
+    _assert_refused(run_dir, root, "incomplete substitute table")
 
 
 def test_an_ease_table_with_items_outside_the_run_is_refused(run_dir, root):

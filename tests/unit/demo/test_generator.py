@@ -19,7 +19,10 @@ from reco_core.demo.generator import (
     Kit,
     generate_demo,
     read_kits,
+    read_twins,
+    twins_path,
     write_kits,
+    write_twins,
 )
 from reco_core.errors import RecoError
 from reco_core.warehouse.schema import TABLE_ORDER
@@ -242,6 +245,30 @@ def test_read_kits_rejects_bad_files(tmp_path, content: str | None, message: str
         path.write_text(content, encoding="utf-8")
     with pytest.raises(RecoError, match=message):
         read_kits(path)
+
+
+def test_planted_twins_are_a_branded_product_and_its_own_brand_copy(small: DemoWarehouse, tmp_path) -> None:
+    products = small.products.set_index("id_produit")
+    assert len(small.twins) == int(products["id_marque"].sum())  # every own-brand product is a twin
+    for branded, own in small.twins:
+        assert products.at[branded, "id_marque"] == 0 and products.at[own, "id_marque"] == 1
+        assert products.at[branded, "id_gamme"] == products.at[own, "id_gamme"]
+        stem = products.at[own, "lib_produit"].split(f" {catalog.HOUSE_BRAND}")[0] + " "
+        assert products.at[branded, "lib_produit"].startswith(stem)
+    # the orders swap one for the other: they are (almost) never in the same order
+    lines = small.order_lines
+    pairs = pd.DataFrame(small.twins, columns=["a", "b"])
+    both = lines.merge(pairs, left_on="id_produit", right_on="a").merge(
+        lines, left_on=["id_commande", "b"], right_on=["id_commande", "id_produit"]
+    )
+    assert len(both) < 0.01 * len(lines)
+    path = twins_path(tmp_path / "demo_kits.json")
+    assert path == tmp_path / "demo_twins.json"
+    write_twins(small.twins, path)
+    assert read_twins(path) == small.twins
+    path.write_text('{"kits": []}')
+    with pytest.raises(RecoError, match="not a demo twins file"):
+        read_twins(path)
 
 
 @pytest.mark.parametrize(

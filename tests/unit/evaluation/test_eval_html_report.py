@@ -66,6 +66,14 @@ def test_evaluation_report_holds_every_number_of_the_json(evaluation):
     assert f'data-method="ranker" data-metric="hit@{k}">{ranker_hit:.4f}</td>' in page
 
 
+def test_evaluation_report_shows_what_the_lists_hold(evaluation):
+    found = cells(evaluation_html(evaluation))
+    for name, method in evaluation["methods"].items():
+        assert "basket_substitute_rate" in method["lists"]  # tiny runs have a substitute table
+        for key, value in method["lists"].items():
+            assert found[(name, key, "lists")] == value
+
+
 def test_evaluation_report_charts_every_group(evaluation):
     page = evaluation_html(evaluation)
     charts = re.findall(r'data-chart="([^"]+)"', page)

@@ -64,3 +64,44 @@ def test_list_measures_count_own_brand_distinct_gammes_and_coverage_by_hand():
     assert got["own_brand_share"] == pytest.approx(2 / 5)  # items 1 and 3 of the 5 shown
     assert got["distinct_gammes"] == pytest.approx((2 + 2) / 2)  # {10, 20}; two items without gamme
     assert got["catalogue_coverage"] == pytest.approx(5 / 6)
+
+
+def test_substitute_rates_by_hand():
+    # substitutes: 1-2 and 3-4; basket of sample 0 = {1}, of sample 1 = {5}, of sample 2 = {0}
+    pairs = M.pair_matrix(10, np.array([1, 3]), np.array([2, 4]))
+    given = sp.csr_matrix((np.ones(3), ([0, 1, 2], [1, 5, 0])), shape=(3, 10))
+    ranked = np.array(
+        [
+            [2, 6, -1],  # holds 2, a substitute of the basket's 1
+            [3, 4, 7],  # holds 3 and 4, substitutes of each other
+            [6, 7, 8],  # neither
+        ]
+    )
+    assert M.substitute_measures(ranked, given, pairs) == pytest.approx((1 / 3, 1 / 3))
+    assert (pairs != pairs.T).nnz == 0 and pairs.max() == 1
+    assert M.substitute_measures(ranked[:0], given[:0], pairs) == (0.0, 0.0)
+
+
+def test_detection_against_planted_twins_by_hand(tmp_path):
+    from helpers.ranking_runs import make_index, pid
+
+    from reco_core.demo.generator import write_twins
+    from reco_core.evaluation.evaluate import detection_vs_twins, twin_matrix
+
+    # the run's table: 1-2 (a twin) and 3-4 (not one); planted: 1-2, 5-6, and one the run does not know
+    index = make_index(8, substitutes=[(1, 2), (3, 4)], train_pop={1: 1.0, 2: 0.5, 5: 0.1, 6: 0.3})
+    path = tmp_path / "demo_twins.json"
+    write_twins([(pid(1), pid(2)), (pid(6), pid(5)), (pid(7), 999_999)], path)
+    twins = twin_matrix(index, path)
+    assert twins.nnz == 4  # two pairs, both ways; the unknown product is left out
+    found = detection_vs_twins(index, twins)
+    assert found == {
+        "twins": 2,
+        "table": "present",
+        "table_pairs": 2,
+        "found": 1,
+        "precision": 0.5,
+        "recall": 0.5,
+        "recall_by_sales": pytest.approx(0.5 / (0.5 + 0.1)),
+    }
+    assert detection_vs_twins(make_index(8), twins) == {"twins": 2, "table": "none"}

@@ -200,6 +200,7 @@ def test_shipped_profiles_load_and_keep_the_original_bucket_1():
     assert DEFAULT_PROFILE in profiles
     assert set(profiles) == {
         "learned_v1",
+        "learned_v1_mdd_swap",
         "blend_tuned_v3",
         "precision_pair_heavy_v2",
         "diversity_friendly_v2",
@@ -207,6 +208,29 @@ def test_shipped_profiles_load_and_keep_the_original_bucket_1():
     bucket, one = profiles["precision_pair_heavy_v2"].for_size(1)
     assert bucket == "1"
     assert one.model_dump(include=set(ORIGINAL_BUCKET_1)) == ORIGINAL_BUCKET_1
+
+
+def test_substitute_rules_are_on_everywhere_and_the_own_brand_policy_is_per_profile():
+    profiles = load_profiles(SHIPPED, environ={})
+    for profile in profiles.values():
+        assert all(p.SUBSTITUTES == 1 for p in profile.buckets.values()), profile.name
+    policy = {name: {p.MDD_POLICY for p in profile.buckets.values()} for name, profile in profiles.items()}
+    assert policy["learned_v1"] == {"alternative"} and policy["learned_v1_mdd_swap"] == {"mdd_swap"}
+    # the original's profiles keep the flat own-brand bonus (W_PL_BASE, W_PL_PER_BASK_PL) alone
+    assert policy["precision_pair_heavy_v2"] == policy["blend_tuned_v3"] == {"boost"}
+    swap, default = profiles["learned_v1_mdd_swap"], profiles["learned_v1"]
+    assert (
+        swap.buckets["default"].model_copy(update={"MDD_POLICY": "alternative"}) == default.buckets["default"]
+    )
+
+
+def test_policy_keys_come_from_the_environment_too():
+    from reco_core.ranking.params import params_from_env
+
+    p = params_from_env({"MDD_POLICY": "mdd_swap", "SUBSTITUTES": "0", "MDD_SWAP_MARGIN": "0.2"})
+    assert (p.MDD_POLICY, p.SUBSTITUTES, p.MDD_SWAP_MARGIN) == ("mdd_swap", 0, 0.2)
+    with pytest.raises(RecoError, match="MDD_POLICY"):
+        params_from_env({"MDD_POLICY": "twice"})
 
 
 def test_the_tuned_profile_differs_from_the_original_one_only_at_one_item():

@@ -58,7 +58,9 @@ def test_enrich_is_the_same_from_the_columns_as_from_the_json(snapshots):
         "ID_UNIVERS": 7,
         "LIB_UNIVERS": None,
         "MDD": True,
+        "substitutes": None,  # not an item of the run: no substitutes to say (issue 16)
     }
+    assert products[product_id(0)]["substitutes"] == [product_id(3)]  # the tiny run's pair
     assert json.loads(bodies[True])["unknown_product_ids"] == [5, -1, 2**62]
 
 
@@ -85,7 +87,12 @@ def test_enrich_is_what_the_dict_of_dicts_gave(snapshots):
     found = {pid: _fields_before(meta, item_index, snapshot.run.item_is_pl, pid) for pid in asked}
     before = views.EnrichResponse(
         run_id=snapshot.run.run_id,
-        products=[views.ProductInfo(product_id=pid, **f) for pid, f in found.items() if f is not None],
+        products=[
+            # the substitutes (issue 16) are read from the run's table, beside the product fields
+            views.ProductInfo(product_id=pid, **f, substitutes=views.substitutes_of(snapshot, pid))
+            for pid, f in found.items()
+            if f is not None
+        ],
         unknown_product_ids=[pid for pid, f in found.items() if f is None],
     )
     assert _body(views.enrich(snapshot, asked)) == _body(before)
