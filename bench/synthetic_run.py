@@ -52,6 +52,7 @@ N_BASKETS = 1000  # interactions/user features only need consistent shapes: serv
 # The learned blend: as many trees and leaves as training can give it (training/blend.py), so that
 # the latency measured is the worst a trained run can cost; the EASE rows are pair-like, <= 200.
 BLEND_TREES, BLEND_LEAVES = 150, 15
+SUBSTITUTE_SHARE = 0.3  # items with a substitute (a twin of the same gamme): the rules read their rows
 
 
 def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
@@ -95,7 +96,23 @@ def synthetic_run(n_items: int, seed: int = 0) -> RunArtifacts:
         ease=_pair_table(rng, rank, by_rank, scale=0.4),
         blend=LearnedBlend.from_text(blend[0]),
         blend_meta=blend[1],
+        substitutes=_substitutes(rng, gamme, SUBSTITUTE_SHARE),
     )
+
+
+def _substitutes(rng: np.random.Generator, gamme: np.ndarray, share: float) -> CsrPairs:
+    """A symmetric substitute table: items of one gamme paired two by two (neighbours by index
+    within the gamme), for about `share` of the items - what the rules read per request."""
+    n = len(gamme)
+    by_gamme = np.lexsort((np.arange(n), gamme))
+    first, second = by_gamme[:-1:2], by_gamme[1::2]
+    keep = (gamme[first] == gamme[second]) & (gamme[first] >= 0) & (rng.random(len(first)) < share)
+    a, b = first[keep], second[keep]
+    rows, cols = np.concatenate([a, b]), np.concatenate([b, a])
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return CsrPairs(indptr, cols[order].astype(np.int32), np.ones(len(rows), np.float32))
 
 
 def _pair_table(rng: np.random.Generator, rank: np.ndarray, by_rank: np.ndarray, scale: float) -> CsrPairs:
@@ -165,6 +182,7 @@ def write_synthetic_run(root: Path, n_items: int, seed: int = 0) -> Path:
         save_pair_index(tmp, L.PAIR_BOOST_IDX, forward_index)
         save_pair_index(tmp, L.PAIR_REV_IDX, reverse_index)
         save_table(tmp, L.EASE_ARRAYS, run.ease)
+        save_table(tmp, L.SUBSTITUTE_ARRAYS, run.substitutes)
         save_text(tmp, L.BLEND_MODEL, run.blend.booster.model_to_string())
         save_json(tmp, L.BLEND_META, run.blend_meta)
         orders = {name: np.full(n, 20.0) for name in forward}
