@@ -282,6 +282,8 @@ class ProductMeta:
         """Integer field `name` of each product id (int64), `default` when missing or unknown."""
         values, valid = self._ints[name]
         rows = self.rows(product_ids)
+        if not len(values):  # no product has metadata (a synthetic run): nothing to gather
+            return np.full(len(rows), default, dtype=np.int64)
         safe = np.maximum(rows, 0)
         return np.where((rows >= 0) & valid[safe], values[safe], default).astype(np.int64)
 
@@ -291,8 +293,7 @@ class ProductMeta:
         import pyarrow.compute as pc
 
         rows = self.rows(product_ids)
-        taken = pc.take(self.batch.column(name), pa.array(np.where(rows >= 0, rows, 0)))
-        taken = pc.if_else(pa.array(rows >= 0), taken, pa.scalar(None, pa.string()))
+        taken = pc.take(self.batch.column(name), pa.array(rows, mask=rows < 0))  # null index: null
         return pc.fill_null(taken, "")
 
 

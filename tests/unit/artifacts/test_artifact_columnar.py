@@ -93,6 +93,8 @@ def test_product_meta_columns_read_back_what_the_json_object_holds(tmp_path):
     assert meta.int_column("ID_GAMME", asked).tolist() == [12, -1, 7, -1]
     assert meta.str_column("LIB_PRODUIT", asked).to_pylist() == ["Vis à bois", "", "Plâtre", ""]
     assert ProductMeta.from_dict({}).get(1) is None and len(ProductMeta.from_dict({})) == 0
+    assert ProductMeta.from_dict({}).int_column("ID_UNIVERS", asked).tolist() == [-1] * 4
+    assert ProductMeta.from_dict({}).str_column("LIB_PRODUIT", asked).to_pylist() == [""] * 4
 
 
 def test_product_meta_arrow_of_another_schema_is_refused(tmp_path):
