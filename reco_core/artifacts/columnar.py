@@ -47,8 +47,11 @@ def meta_schema() -> pa.Schema:
 
     fields = [pa.field(name, pa.int64() if name in META_INT_FIELDS else pa.string()) for name in META_FIELDS]
     return pa.schema(
-        [pa.field(C.ID_PRODUIT, pa.int64(), nullable=False), *fields], metadata={"format": PRODUCT_META_FORMAT}
+        [pa.field(C.ID_PRODUIT, pa.int64(), nullable=False), *fields],
+        metadata={"format": PRODUCT_META_FORMAT},
     )
+
+
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 

@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def check_manifest(
         for name, entry in manifest.files.items()
         if (st := present.get(name)) is not None and stat.S_ISREG(st.st_mode) and st.st_size == entry.size
     ]
-    digests = _sha256_files(run_dir, sorted(to_hash, key=lambda name: -present[name].st_size))
+    digests = _sha256_files(run_dir, sorted(to_hash, key=lambda name: -present[name].st_size), present)
     problems = [
         f"{name}: required {noun} file not listed in the manifest"
         + ("" if name in present else " (and missing)")
@@ -195,20 +196,90 @@ def lower_thread_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, current + BACKGROUND_NICE))
 
 
-def _sha256_files(run_dir: Path, names: list[str]) -> dict[str, str | None]:
+def _sha256_files(run_dir: Path, names: list[str], stats: dict[str, os.stat_result]) -> dict[str, str | None]:
     """sha256 of each file (None when it cannot be read), over a few threads (the largest first
-    balances them: pass `names` by decreasing size)."""
+    balances them: pass `names` by decreasing size); a file this process hashed before and that
+    has not changed since (_KnownDigests) is not read again."""
 
     def one(name: str) -> str | None:
+        path = run_dir / name
+        if (known := _KNOWN.get(path, stats[name])) is not None:
+            return known
         try:
-            return sha256_file(run_dir / name)
+            digest = sha256_file(path)
         except OSError:
             return None
+        _KNOWN.remember(path, stats[name], digest)
+        return digest
 
     if len(names) < 2 or _HASH_THREADS == 1:
         return {name: one(name) for name in names}
     with ThreadPoolExecutor(_HASH_THREADS, "sha256", initializer=lower_thread_priority) as pool:
         return dict(zip(names, pool.map(one, names), strict=True))
+
+
+class _KnownDigests:
+    """The sha256 of the files this process has hashed, by file identity: path, device, inode,
+    size, modification and change times (nanoseconds).
+
+    An API worker reloads runs it has verified before (a pin back, a rollback, a promotion
+    between two runs, `/reload` of the run it serves): hashing 1.65 GB again at 300k products
+    takes a core-second and more from the requests. The kernel sets a file's change time on
+    every write, truncation, rename or chmod, and user space cannot set it back, so a file whose
+    identity is unchanged holds the bytes that were hashed; a new or rewritten file is hashed.
+    What the cache cannot see is what no reload could either: pages that rot under a file being
+    served. A digest is remembered only if the file's identity was the same before and after
+    reading it (one being written meanwhile is hashed again next time), and if it last changed
+    more than RACY_SECONDS before: the kernel stamps times from a clock that ticks every few
+    milliseconds, so a file rewritten within one tick of the times it had keeps them ("racy"
+    entries, as git calls them). Per process, bounded.
+    """
+
+    RACY_SECONDS = 2
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._digests: dict[tuple, str] = {}
+
+    @staticmethod
+    def _key(path: Path, st: os.stat_result) -> tuple:
+        return (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def get(self, path: Path, st: os.stat_result) -> str | None:
+        return self._digests.get(self._key(path, st))
+
+    @classmethod
+    def settled(cls, path: Path) -> tuple | None:
+        """The identity of `path` when it last changed more than RACY_SECONDS ago (None otherwise,
+        or when it cannot be read): a key under which what was found in it can be remembered."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if time.time_ns() - st.st_ctime_ns < cls.RACY_SECONDS * 1_000_000_000:
+            return None
+        return cls._key(path, st)
+
+    def remember(self, path: Path, before: os.stat_result, digest: str) -> None:
+        try:
+            after = os.lstat(path)
+        except OSError:
+            return
+        if self._key(path, after) != self._key(path, before):
+            return
+        if time.time_ns() - after.st_ctime_ns < self.RACY_SECONDS * 1_000_000_000:
+            return
+        if len(self._digests) >= self._size:  # oldest first (dicts keep insertion order)
+            del self._digests[next(iter(self._digests))]
+        self._digests[self._key(path, before)] = digest
+
+
+_KNOWN = _KnownDigests(size=4096)
+
+
+def settled_identity(path: Path) -> tuple | None:
+    """A key for what a check found in `path`, valid while the file is unchanged (_KnownDigests)."""
+    return _KNOWN.settled(path)
 
 
 def verify_manifest(run_dir: Path | str) -> list[str]:

@@ -42,6 +42,7 @@ from reco_core.artifacts.manifest import (
     check_manifest,
     lower_thread_priority,
     read_verified_bytes,
+    settled_identity,
 )
 from reco_core.artifacts.pickles import DISABLE_MODEL_PICKLE_ENV, load_verified_pickle, model_pickle_disabled
 from reco_core.artifacts.run import CsrPairs, split_professions
@@ -250,8 +251,11 @@ class _Checker:
             hi = min(n, lo + _CHUNK // 16)
             expected = item_stats(pop_by_prof[:, lo:hi], train_pop[lo:hi], is_pl[lo:hi])
             if not np.array_equal(stats[lo:hi], expected):
-                self.fail(L.ITEM_STATS, f"rows {lo}-{hi - 1} differ from what {L.POP_BY_PROF_NORM}, "
-                          f"{L.TRAIN_POP} and {L.ITEM_IS_PL} give")
+                self.fail(
+                    L.ITEM_STATS,
+                    f"rows {lo}-{hi - 1} differ from what {L.POP_BY_PROF_NORM}, "
+                    f"{L.TRAIN_POP} and {L.ITEM_IS_PL} give",
+                )
                 return None
         if order.dtype != np.int64 or order.shape != (n,):
             self.fail(L.POP_ORDER, f"{order.dtype} {order.shape}, expected int64 ({n},)")
@@ -411,7 +415,10 @@ class _Checker:
             return {}
         out = {}
         tables = split_professions(names, indptr, indices, scores)
-        problems = _csr_problems(list(tables.values()), n_items)
+        paths = [self.run_dir / fname for fname in files.values()]
+        problems = _remembered(
+            paths, (n_items, tuple(names)), lambda: _csr_problems(list(tables.values()), n_items)
+        )
         for (prof, csr), problem in zip(tables.items(), problems, strict=True):
             if problem:
                 self.fail(name, f"profession {prof}: {problem}")
@@ -457,7 +464,8 @@ class _Checker:
             self.fail(names[0], f"shapes {[a.shape for a in arrays]}, expected 1-d arrays")
             return None
         csr = CsrPairs(*arrays)
-        if problem := _csr_problem(csr, n_items):
+        paths = [self.run_dir / name for name in names]
+        if problem := _remembered(paths, n_items, lambda: _csr_problem(csr, n_items)):
             self.fail(stem, problem)
             return None
         return csr
@@ -556,6 +564,28 @@ def _scores_problem(scores: np.ndarray, starts: np.ndarray) -> str | None:
             at = np.minimum(np.searchsorted(starts, rises), max(len(starts) - 1, 0))
             unsorted = not len(starts) or bool((starts[at] != rises).any())
     return "scores not sorted descending within a row" if unsorted else None
+
+
+_FOUND: dict[tuple, Any] = {}  # what the table checks found, by file identities (_remembered)
+_FOUND_MAX = 1024
+
+
+def _remembered(paths: list[Path], context: Any, check: Callable[[], T]) -> T:
+    """check(), or what it found before in this process for the same unchanged files.
+
+    The value checks of the pair tables read every score (2 x 66M at 300k products): a worker
+    reloading a run it checked before (a pin back, a rollback, /reload of the run it serves) does
+    not pay for them twice. Files are told apart as the manifest's digest cache tells them
+    (manifest.settled_identity: a rewritten file is checked again)."""
+    identities = [settled_identity(path) for path in paths]
+    if any(identity is None for identity in identities):
+        return check()
+    key = (*identities, context)
+    if key not in _FOUND:
+        if len(_FOUND) >= _FOUND_MAX:
+            del _FOUND[next(iter(_FOUND))]
+        _FOUND[key] = check()
+    return _FOUND[key]
 
 
 def _csr_problems(tables: list[CsrPairs], n_items: int) -> list[str | None]:

@@ -306,8 +306,10 @@ def test_product_meta_arrow_with_unsorted_or_repeated_ids_is_refused(run_dir, ro
     write_manifest(run_dir)
     # the full check sees it differ from the JSON first; loading, which reads only the Arrow file,
     # refuses ids it could not search
-    assert verify_run(run_dir).problems == ["product_meta.arrow: does not hold what product_meta.json.gz holds"]
+    differs = "product_meta.arrow: does not hold what product_meta.json.gz holds"
+    assert verify_run(run_dir).problems == [differs]
     with pytest.raises(ArtifactError, match="fails verification"):
         promote(root, run_dir)
-    with pytest.raises(ArtifactError, match=r"product_meta\.arrow: cannot be read \(ValueError: ID_PRODUIT is not"):
+    unreadable = r"product_meta\.arrow: cannot be read \(ValueError: ID_PRODUIT is not"
+    with pytest.raises(ArtifactError, match=unreadable):
         load_run(run_dir)

@@ -132,3 +132,33 @@ def test_files_are_hashed_over_threads_that_yield_the_cpu_to_requests(run_dir, m
     assert {nice for _, nice in seen.values()} == {min(19, caller + M.BACKGROUND_NICE)}
     assert threading.get_native_id() not in {tid for tid, _ in seen.values()}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller
+
+
+def _count_hashing(monkeypatch) -> list[str]:
+    hashed: list[str] = []
+    real = M.sha256_file
+    monkeypatch.setattr(M, "sha256_file", lambda path: hashed.append(path.name) or real(path))
+    return hashed
+
+
+def test_a_file_hashed_before_and_unchanged_since_is_not_read_again(run_dir, monkeypatch):
+    """A worker reloading a run it verified before does not hash it again; a file rewritten since,
+    even to the same size, is hashed and refused."""
+    monkeypatch.setattr(M._KnownDigests, "RACY_SECONDS", 0)  # the fixture's files are seconds old
+    hashed = _count_hashing(monkeypatch)
+    assert M.verify_manifest(run_dir) == []
+    first = len(hashed)
+    assert first == len(M.read_manifest(run_dir).files)
+    assert M.verify_manifest(run_dir) == [] and len(hashed) == first
+    (run_dir / L.VERSIONS).write_text('{"reco_materiaux": "TEST"}')  # same size, other content
+    changed = "versions.json: sha256 mismatch (content differs from the manifest)"
+    assert M.verify_manifest(run_dir) == [changed]
+    assert hashed[first:] == [L.VERSIONS]
+
+
+def test_a_file_changed_moments_ago_is_hashed_at_every_check(run_dir, monkeypatch):
+    """Within RACY_SECONDS of a change, a rewrite could keep the file's times: no digest is kept."""
+    hashed = _count_hashing(monkeypatch)
+    os.utime(run_dir / L.VERSIONS)  # changed now
+    assert M.verify_manifest(run_dir) == [] and M.verify_manifest(run_dir) == []
+    assert hashed.count(L.VERSIONS) == 2
