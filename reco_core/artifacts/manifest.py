@@ -248,18 +248,6 @@ class _KnownDigests:
     def get(self, path: Path, st: os.stat_result) -> str | None:
         return self._digests.get(self._key(path, st))
 
-    @classmethod
-    def settled(cls, path: Path) -> tuple | None:
-        """The identity of `path` when it last changed more than RACY_SECONDS ago (None otherwise,
-        or when it cannot be read): a key under which what was found in it can be remembered."""
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return None
-        if time.time_ns() - st.st_ctime_ns < cls.RACY_SECONDS * 1_000_000_000:
-            return None
-        return cls._key(path, st)
-
     def remember(self, path: Path, before: os.stat_result, digest: str) -> None:
         try:
             after = os.lstat(path)
@@ -275,11 +263,6 @@ class _KnownDigests:
 
 
 _KNOWN = _KnownDigests(size=4096)
-
-
-def settled_identity(path: Path) -> tuple | None:
-    """A key for what a check found in `path`, valid while the file is unchanged (_KnownDigests)."""
-    return _KNOWN.settled(path)
 
 
 def verify_manifest(run_dir: Path | str) -> list[str]:

@@ -42,7 +42,6 @@ from reco_core.artifacts.manifest import (
     check_manifest,
     lower_thread_priority,
     read_verified_bytes,
-    settled_identity,
 )
 from reco_core.artifacts.pickles import DISABLE_MODEL_PICKLE_ENV, load_verified_pickle, model_pickle_disabled
 from reco_core.artifacts.run import CsrPairs, split_professions
@@ -415,10 +414,7 @@ class _Checker:
             return {}
         out = {}
         tables = split_professions(names, indptr, indices, scores)
-        paths = [self.run_dir / fname for fname in files.values()]
-        problems = _remembered(
-            paths, (n_items, tuple(names)), lambda: _csr_problems(list(tables.values()), n_items)
-        )
+        problems = _csr_problems(list(tables.values()), n_items)
         for (prof, csr), problem in zip(tables.items(), problems, strict=True):
             if problem:
                 self.fail(name, f"profession {prof}: {problem}")
@@ -464,8 +460,7 @@ class _Checker:
             self.fail(names[0], f"shapes {[a.shape for a in arrays]}, expected 1-d arrays")
             return None
         csr = CsrPairs(*arrays)
-        paths = [self.run_dir / name for name in names]
-        if problem := _remembered(paths, n_items, lambda: _csr_problem(csr, n_items)):
+        if problem := _csr_problem(csr, n_items):
             self.fail(stem, problem)
             return None
         return csr
@@ -564,28 +559,6 @@ def _scores_problem(scores: np.ndarray, starts: np.ndarray) -> str | None:
             at = np.minimum(np.searchsorted(starts, rises), max(len(starts) - 1, 0))
             unsorted = not len(starts) or bool((starts[at] != rises).any())
     return "scores not sorted descending within a row" if unsorted else None
-
-
-_FOUND: dict[tuple, Any] = {}  # what the table checks found, by file identities (_remembered)
-_FOUND_MAX = 1024
-
-
-def _remembered(paths: list[Path], context: Any, check: Callable[[], T]) -> T:
-    """check(), or what it found before in this process for the same unchanged files.
-
-    The value checks of the pair tables read every score (2 x 66M at 300k products): a worker
-    reloading a run it checked before (a pin back, a rollback, /reload of the run it serves) does
-    not pay for them twice. Files are told apart as the manifest's digest cache tells them
-    (manifest.settled_identity: a rewritten file is checked again)."""
-    identities = [settled_identity(path) for path in paths]
-    if any(identity is None for identity in identities):
-        return check()
-    key = (*identities, context)
-    if key not in _FOUND:
-        if len(_FOUND) >= _FOUND_MAX:
-            del _FOUND[next(iter(_FOUND))]
-        _FOUND[key] = check()
-    return _FOUND[key]
 
 
 def _csr_problems(tables: list[CsrPairs], n_items: int) -> list[str | None]:

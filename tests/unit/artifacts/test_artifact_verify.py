@@ -7,7 +7,6 @@ import io
 import json
 import pickle
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -449,29 +448,3 @@ def test_the_pair_table_checks_by_chunks_find_what_whole_array_checks_find(monke
         table = V.CsrPairs(indptr, np.zeros(len(scores), np.int32), scores)
         assert V._csr_problem(table, n) == expected, (indptr, scores)
 
-
-def test_what_a_table_check_found_is_remembered_while_its_files_are_unchanged(tmp_path, monkeypatch):
-    """A worker reloading a run it checked does not read its 2 x 66M pair scores again; a file
-    rewritten since (same size) is checked again, and a file changed moments ago always is."""
-    from reco_core.artifacts import manifest as M
-
-    table = tmp_path / "t.npy"
-    np.save(table, np.arange(3))
-    calls: list[int] = []
-
-    def check() -> str:
-        calls.append(1)
-        return "found"
-
-    assert V._remembered([table], 5, check) == V._remembered([table], 5, check) == "found"
-    assert len(calls) == 2  # written moments ago: not remembered
-    monkeypatch.setattr(M._KnownDigests, "RACY_SECONDS", 0)
-    V._remembered([table], 5, check)
-    V._remembered([table], 5, check)
-    assert len(calls) == 3
-    V._remembered([table], 6, check)  # another context (n_items, professions)
-    assert len(calls) == 4
-    time.sleep(0.02)  # past a tick of the kernel's file-time clock
-    np.save(table, np.arange(3) + 1)
-    V._remembered([table], 5, check)
-    assert len(calls) == 5
