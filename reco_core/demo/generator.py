@@ -714,14 +714,7 @@ def write_kits(kits: Sequence[Kit], path: Path) -> None:
 
 def read_kits(path: Path) -> list[Kit]:
     """Read a file written by write_kits; a missing or malformed file is a RecoError."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RecoError(f"{path}: kits file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecoError(f"{path}: cannot read kits file ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != KITS_FORMAT:
-        raise RecoError(f"{path}: not a demo kits file (expected format {KITS_FORMAT!r})")
+    doc = _read_demo_file(path, "kits", KITS_FORMAT)
     try:
         return [
             Kit(
@@ -734,6 +727,20 @@ def read_kits(path: Path) -> list[Kit]:
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise RecoError(f"{path}: malformed kit entry ({exc!r})") from None
+
+
+def _read_demo_file(path: Path, what: str, format_: str) -> dict:
+    """The JSON object of a demo `what` file (kits, twins) of format `format_`, or a RecoError
+    naming the file and what is wrong with it."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecoError(f"{path}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecoError(f"{path}: cannot read {what} file ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != format_:
+        raise RecoError(f"{path}: not a demo {what} file (expected format {format_!r})")
+    return doc
 
 
 # --- twins file ------------------------------------------------------------------------------
@@ -753,14 +760,7 @@ def write_twins(twins: Sequence[tuple[int, int]], path: Path) -> None:
 
 def read_twins(path: Path) -> list[tuple[int, int]]:
     """Read a file written by write_twins; a missing or malformed file is a RecoError."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RecoError(f"{path}: twins file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecoError(f"{path}: cannot read twins file ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != TWINS_FORMAT:
-        raise RecoError(f"{path}: not a demo twins file (expected format {TWINS_FORMAT!r})")
+    doc = _read_demo_file(path, "twins", TWINS_FORMAT)
     try:
         return [(int(a), int(b)) for a, b in doc["twins"]]
     except (KeyError, TypeError, ValueError) as exc:
