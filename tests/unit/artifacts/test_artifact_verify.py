@@ -265,9 +265,8 @@ def test_check_model_false_says_the_check_was_skipped(run_dir):
     assert report.ok and report.notes == ["model.pkl: not unpickled (not requested); model check skipped"]
 
 
-def test_a_pickle_swapped_after_verification_is_not_unpickled(run_dir, evil_pickle, monkeypatch):
-    """The race: the manifest verifies, then mapping.pkl is replaced before it is unpickled."""
-    data, marker = evil_pickle
+def _swap_mapping_after_the_manifest_check(run_dir, data, monkeypatch) -> None:
+    """Each manifest check sees the original mapping.pkl; `data` replaces it right after."""
     real, original = V.check_manifest, (run_dir / L.MAPPING).read_bytes()
 
     def verify_then_swap(path):
@@ -277,6 +276,12 @@ def test_a_pickle_swapped_after_verification_is_not_unpickled(run_dir, evil_pick
         return result
 
     monkeypatch.setattr(V, "check_manifest", verify_then_swap)
+
+
+def test_a_pickle_swapped_after_verification_is_not_unpickled(run_dir, evil_pickle, monkeypatch):
+    """The race: the manifest verifies, then mapping.pkl is replaced before it is unpickled."""
+    data, marker = evil_pickle
+    _swap_mapping_after_the_manifest_check(run_dir, data, monkeypatch)
     assert verify_run(run_dir).problems == [
         "mapping.pkl: content changed since the manifest was verified; refusing to load it"
     ]
@@ -291,15 +296,7 @@ def test_a_pickle_swapped_after_verification_is_not_unpickled_by_loading_an_olde
     """The same race on a run without the columnar companions: loading it reads mapping.pkl."""
     run_dir = make_tiny_run(root, columnar=False)
     data, marker = evil_pickle
-    real, original = V.check_manifest, (run_dir / L.MAPPING).read_bytes()
-
-    def verify_then_swap(path):
-        (run_dir / L.MAPPING).write_bytes(original)
-        result = real(path)
-        (run_dir / L.MAPPING).write_bytes(data)
-        return result
-
-    monkeypatch.setattr(V, "check_manifest", verify_then_swap)
+    _swap_mapping_after_the_manifest_check(run_dir, data, monkeypatch)
     with pytest.raises(ArtifactError, match=re.escape("mapping.pkl: content changed")):
         load_run(run_dir)
     assert not marker.exists()
@@ -400,7 +397,7 @@ def test_the_substitute_table_is_loaded_memory_mapped_with_the_run(run_dir):
 )
 def test_a_substitute_table_that_serving_would_misread_is_refused(run_dir, root, pairs, message):
     if pairs is None:  # 0 -> 3 without 3 -> 0
-        arrays = (np.array([0, 1] + [1] * 5, np.int64)[: 7], np.array([3], np.int32), np.ones(1, np.float32))
+        arrays = (np.array([0, 1] + [1] * 5, np.int64)[:7], np.array([3], np.int32), np.ones(1, np.float32))
     else:
         rows = np.array([a for a, _ in pairs], np.int64)
         indptr = np.searchsorted(rows, np.arange(7), side="left").astype(np.int64)
@@ -447,4 +444,3 @@ def test_the_pair_table_checks_by_chunks_find_what_whole_array_checks_find(monke
             expected = "scores not sorted descending within a row" if rises.any() else None
         table = V.CsrPairs(indptr, np.zeros(len(scores), np.int32), scores)
         assert V._csr_problem(table, n) == expected, (indptr, scores)
-
