@@ -82,24 +82,10 @@ def _choose_without_substitutes(
         picked = mmr(scores[shortlist], None, gammes, k, 1.0, cap, conflicts)
     chosen = shortlist[picked]
     if len(chosen) < min(k, len(allowed)):
-        rest = allowed[top_order(scores[allowed], len(allowed))]
-        rest = rest[~np.isin(rest, chosen)]
-        rest = rest[~rules.blocked_by(chosen, rest)]
-        more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, cap, rules.closes(rest))
-        chosen = np.concatenate([chosen, rest[more]])
+        by_score = allowed[top_order(scores[allowed], len(allowed))]
+        chosen, rest = _top_up(chosen, by_score, items, scores, gamme, k, cap, rules)
         if len(chosen) < k:  # the cap gives way, the substitute rules do not
-            rest = rest[~np.isin(rest, chosen)]
-            rest = rest[~rules.blocked_by(chosen, rest)]
-            more = mmr(
-                scores[rest],
-                None,
-                gamme[items[rest]],
-                k - len(chosen),
-                1.0,
-                0,
-                rules.closes(rest),
-            )
-            chosen = np.concatenate([chosen, rest[more]])
+            chosen, _ = _top_up(chosen, rest, items, scores, gamme, k, 0, rules)
     linked = pair_linked & ~rules.excluded
     quota = apply_quota(chosen, items, scores, linked, gamme, params.PAIR_QUOTA, cap)
     if np.array_equal(quota, chosen):
@@ -112,12 +98,27 @@ def _choose_without_substitutes(
             keep.append(int(slot))
     chosen = np.array(keep, dtype=np.int64)
     if len(chosen) < k:
-        rest = allowed[top_order(scores[allowed], len(allowed))]
-        rest = rest[~np.isin(rest, chosen)]
-        rest = rest[~rules.blocked_by(chosen, rest)]
-        more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, 0, rules.closes(rest))
-        chosen = np.concatenate([chosen, rest[more]])
+        by_score = allowed[top_order(scores[allowed], len(allowed))]
+        chosen, _ = _top_up(chosen, by_score, items, scores, gamme, k, 0, rules)
     return chosen
+
+
+def _top_up(
+    chosen: np.ndarray,
+    candidates: np.ndarray,
+    items: np.ndarray,
+    scores: np.ndarray,
+    gamme: np.ndarray,
+    k: int,
+    cap: int,
+    rules: SubstituteRules,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(`chosen` topped up to k by score from `candidates` - pool positions, best first - under the
+    gamme cap and the substitute rules; the candidates that were still eligible)."""
+    rest = candidates[~np.isin(candidates, chosen)]
+    rest = rest[~rules.blocked_by(chosen, rest)]
+    more = mmr(scores[rest], None, gamme[items[rest]], k - len(chosen), 1.0, cap, rules.closes(rest))
+    return np.concatenate([chosen, rest[more]]), rest
 
 
 def mmr(
