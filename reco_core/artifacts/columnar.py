@@ -83,11 +83,11 @@ def item_stats(pop_by_prof: np.ndarray, train_pop: np.ndarray, item_is_pl: np.nd
     one (the .npy format aligns its data on 64 bytes, mmap on a page), it is one line.
     """
     pop_by_prof = np.asarray(pop_by_prof)
-    rows, n_prof = pop_by_prof.shape[1], pop_by_prof.shape[0]
-    per_line = CACHE_LINE // 4
-    buffer = np.zeros(rows * item_stats_width(n_prof) + per_line, dtype=np.float32)
+    n_prof, rows = pop_by_prof.shape
+    width = item_stats_width(n_prof)
+    buffer = np.zeros(rows * width + CACHE_LINE // 4, dtype=np.float32)
     start = (-buffer.ctypes.data % CACHE_LINE) // 4  # aligned in memory too, for a run without the file
-    stats = buffer[start : start + rows * item_stats_width(n_prof)].reshape(rows, -1)
+    stats = buffer[start : start + rows * width].reshape(rows, width)
     stats[:, :n_prof] = pop_by_prof.T
     stats[:, n_prof] = train_pop
     stats[:, n_prof + 1] = np.asarray(item_is_pl) == 1
