@@ -141,3 +141,24 @@ def test_an_own_brand_copy_sold_beyond_its_twins_jobs_is_found_through_the_own_b
     assert _pairs(with_flag.table) == TWINS
     assert with_flag.report["own_brand_pairs"] == 81  # 9 own-brand x 9 branded boards that sell
     assert with_flag.report["own_brand_threshold"] < with_flag.report["threshold"]
+
+
+def test_rare_items_bought_together_above_chance_are_not_substitutes_unless_own_brand():
+    """Items 56 and 57: the same context, alike labels, 7 orders each, bought together once where
+    independence predicts 0.03 orders (lift ~30, not significant). Not substitutes; an own-brand
+    copy of the other needs only not to be significantly above chance, and is one."""
+    x, prof = _baskets()
+    extra = [[56, 42, 43]] * 6 + [[57, 42, 43]] * 6 + [[56, 57, 42, 43]]
+    rows = np.repeat(np.arange(len(extra)), [len(b) for b in extra])
+    more = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, np.concatenate(extra))), shape=(len(extra), N_ITEMS)
+    )
+    x = sp.vstack([x, more]).tocsr()
+    prof = np.r_[prof, np.arange(len(extra)) % 2]
+    labels = _labels()
+    labels[56], labels[57] = "Vis inox 4x40 boîte Spit", "Vis inox 4x40 boîte Batipro"
+    weight = np.ones(x.shape[0])
+    assert (56, 57) not in _pairs(detect_substitutes(x, prof, weight, 2, _groups(), labels).table)
+    is_pl = np.zeros(N_ITEMS, np.int8)
+    is_pl[57] = 1
+    assert (56, 57) in _pairs(detect_substitutes(x, prof, weight, 2, _groups(), labels, is_pl).table)
