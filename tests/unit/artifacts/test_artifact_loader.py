@@ -7,12 +7,13 @@ import pickle
 
 import numpy as np
 import pytest
-from helpers.tiny_run import product_id, replace_file
+from helpers.tiny_run import product_id, replace_array, replace_file
 
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.run import CsrPairs
 from reco_core.artifacts.verify import verify_run
+from reco_core.errors import ArtifactError
 
 
 def test_load_run_maps_item_indices_to_product_ids(run_dir):
@@ -94,3 +95,30 @@ def test_load_run_never_unpickles_the_model(run_dir, evil_pickle):
     replace_file(run_dir, L.MODEL, data)
     load_run(run_dir)
     assert not marker.exists()
+
+
+def test_tables_checked_once_per_content_and_again_when_it_changes(add_run, monkeypatch):
+    """A worker reloading a run it has checked does not read its pair tables' scores again; the
+    cache is keyed on the files' verified digests, so a run whose table changed is checked and
+    refused even right after the intact one passed."""
+    from reco_core.artifacts import verify as V
+
+    checked: list[int] = []
+    real = V._csr_problem
+    monkeypatch.setattr(V, "_csr_problem", lambda csr, n: checked.append(len(csr.scores)) or real(csr, n))
+    monkeypatch.setattr(V, "_PASSED", V._PassedChecks(size=16))
+    intact, damaged = add_run("run_intact"), add_run("run_damaged")
+    load_run(intact)
+    first = len(checked)
+    assert first > 0
+    load_run(intact)
+    load_run(damaged)  # other files, same contents: their digests passed already
+    assert len(checked) == first
+
+    scores_file = L.pair_array_files(L.PAIR_BOOST_IDX)["scores"]
+    scores = np.load(damaged / scores_file)
+    scores[0] = np.nan
+    replace_array(damaged, scores_file, scores)
+    with pytest.raises(ArtifactError, match="NaN or inf"):
+        load_run(damaged)
+    assert len(checked) > first
