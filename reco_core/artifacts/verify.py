@@ -152,8 +152,9 @@ _ARRAYS: dict[str, _ArraySpec] = {
 
 
 class _PassedChecks:
-    """The value checks of pair tables that passed in this process, by the sha256 digests of the
-    files checked and what they were read with (the catalogue size, the professions).
+    """The value checks of CSR tables (pairs, EASE, substitutes) that passed in this process, by
+    the sha256 digests of the files checked and what they were read with (the catalogue size,
+    the professions).
 
     The checks are a function of the files' contents, and a digest names a content: once the
     manifest check has proved that a run's files have these digests, a table that passed for

@@ -52,9 +52,7 @@ from reco_core import columns as C
 from reco_core.artifacts.run import CsrPairs
 from reco_core.text import fold_one
 
-EXCESS_P = (
-    0.01  # own-brand / branded pair significantly above independence (Poisson upper tail): not substitutes
-)
+EXCESS_P = 0.01  # own-brand / branded pair significantly above independence (Poisson tail): not substitutes
 MIN_SALES = 5  # weighted training orders of each item of a pair
 OWN_BRAND_QUANTILE = 0.97  # ... of the pairs of an own-brand and a branded item
 CONTEXT_QUANTILE = 0.985  # context cosine threshold: this quantile of the candidate pairs'
