@@ -63,7 +63,7 @@ TOP_PER_ITEM = 20  # substitutes kept per item
 LABEL_JACCARD = 0.5  # catalogue without gamme and univers: candidate pairs share this share of words
 LABEL_MAX_DF = 0.02  # ... words in more than this share of the labels (and > LABEL_COMMON labels)
 LABEL_COMMON = 1000  # count in the label sizes, not in the overlap: bounds the cost at 300k items
-_CHUNK = 200_000  # pairs per block when computing cosines
+_CHUNK = 200_000  # pairs per block when computing expected counts and cosines
 
 
 @dataclass(frozen=True)
@@ -132,20 +132,9 @@ def detect_substitutes(
     together = _cooccurrence(x.tocsc(), xw.tocsc(), a, b)
     # by blocks of pairs: the [pairs, professions] rows of 62M candidate pairs at 300k items took
     # 3 GB each (training's peak went from 7.7 to 14 GB)
-    share = by_prof / orders_by_prof
-    expected = np.concatenate(
-        [
-            np.einsum("ij,ij->i", share[a[s : s + _CHUNK]], by_prof[b[s : s + _CHUNK]])
-            for s in range(0, len(a), _CHUNK)
-        ]
-    )
+    expected = _pair_dots(by_prof / orders_by_prof, by_prof, a, b)
     context = _context_vectors(x, xw, sales, seed)
-    cosine = np.concatenate(
-        [
-            np.einsum("ij,ij->i", context[a[s : s + _CHUNK]], context[b[s : s + _CHUNK]])
-            for s in range(0, len(a), _CHUNK)
-        ]
-    )
+    cosine = _pair_dots(context, context, a, b)
     threshold = float(np.quantile(cosine, quantile))
     bound = np.full(len(a), threshold)
     mixed = (
@@ -249,6 +238,17 @@ def _cooccurrence(xc: sp.csc_matrix, xwc: sp.csc_matrix, a: np.ndarray, b: np.nd
     items = np.unique(np.r_[a, b])
     gram = (xc[:, items].T @ xwc[:, items]).tocsr()
     return np.asarray(gram[np.searchsorted(items, a), np.searchsorted(items, b)]).ravel()
+
+
+def _pair_dots(left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """left[a[i]] . right[b[i]] for every pair, by blocks of _CHUNK pairs: the gathered rows of all
+    the pairs at once would take gigabytes."""
+    return np.concatenate(
+        [
+            np.einsum("ij,ij->i", left[a[s : s + _CHUNK]], right[b[s : s + _CHUNK]])
+            for s in range(0, len(a), _CHUNK)
+        ]
+    )
 
 
 def _context_vectors(x: sp.csr_matrix, xw: sp.csr_matrix, sales: np.ndarray, seed: int) -> np.ndarray:
