@@ -63,7 +63,11 @@ TOP_PER_ITEM = 20  # substitutes kept per item
 LABEL_JACCARD = 0.5  # catalogue without gamme and univers: candidate pairs share this share of words
 LABEL_MAX_DF = 0.02  # ... words in more than this share of the labels (and > LABEL_COMMON labels)
 LABEL_COMMON = 1000  # count in the label sizes, not in the overlap: bounds the cost at 300k items
-_CHUNK = 200_000  # pairs per block when computing expected counts and cosines
+# Work by blocks: at 300k products there are 62.7M candidate pairs, and whole-array temporaries
+# (float64 tests, gathered rows, one Gram matrix of all candidate items) took the training past 8 GB.
+_CHUNK = 200_000  # pairs per block when computing expected counts, cosines and the tests
+_GRAM_CHUNK = 4_000_000  # pairs per Gram matrix (pairs come group by group: a few groups' items)
+_BASKET_CHUNK = 262_144  # baskets per block of the context projection
 
 
 @dataclass(frozen=True)
@@ -130,13 +134,10 @@ def detect_substitutes(
         return SubstituteTable(_empty(n_items), report)
 
     together = _cooccurrence(x.tocsc(), xw.tocsc(), a, b)
-    # by blocks of pairs: the [pairs, professions] rows of 62M candidate pairs at 300k items took
-    # 3 GB each (training's peak went from 7.7 to 14 GB)
     expected = _pair_dots(by_prof / orders_by_prof, by_prof, a, b)
     context = _context_vectors(x, xw, sales, seed)
     cosine = _pair_dots(context, context, a, b)
     threshold = float(np.quantile(cosine, quantile))
-    bound = np.full(len(a), threshold)
     mixed = (
         np.zeros(len(a), dtype=bool)
         if is_pl is None
@@ -145,11 +146,16 @@ def detect_substitutes(
     own_brand_threshold = None
     if mixed.any():
         own_brand_threshold = float(np.quantile(cosine[mixed], OWN_BRAND_QUANTILE))
-        bound[mixed] = np.minimum(threshold, own_brand_threshold)
-    apart = np.where(
-        mixed, poisson.sf(together - 1.0, np.maximum(expected, 1e-12)) >= EXCESS_P, together <= expected
+    apart, close = _tests(
+        together,
+        expected,
+        cosine,
+        mixed,
+        threshold,
+        threshold if own_brand_threshold is None else min(threshold, own_brand_threshold),
     )
-    keep = apart & (cosine >= bound) & (cosine > 0)
+    keep = apart & close
+    context_and_apart = int(keep.sum())
     similar = np.zeros(len(a), dtype=bool)
     similar[keep] = _label_similarity(labels, a[keep], b[keep]) >= LABEL_JACCARD  # few pairs left
     keep &= similar
@@ -158,7 +164,7 @@ def detect_substitutes(
         own_brand_pairs=int(mixed.sum()),
         own_brand_threshold=None if own_brand_threshold is None else round(own_brand_threshold, 4),
         bought_apart=int(apart.sum()),
-        context_and_apart=int((apart & (cosine >= bound) & (cosine > 0)).sum()),
+        context_and_apart=context_and_apart,
         pairs=int(keep.sum()),
         items_with_substitutes=len(np.unique(np.r_[a[keep], b[keep]])),
     )
@@ -168,26 +174,26 @@ def detect_substitutes(
 def _candidate_pairs(
     groups: np.ndarray, labels: list[str] | None, eligible: np.ndarray, sales: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, source) with a < b: pairs of eligible items of one group (source 0), then pairs of
-    eligible ungrouped items whose labels share most words (source 1)."""
+    """(a, b, source) with a < b (int32): pairs of eligible items of one group (source 0), then
+    pairs of eligible ungrouped items whose labels share most words (source 1)."""
     firsts, seconds = [], []
     grouped = np.flatnonzero(eligible & (groups >= 0))
     order = grouped[np.lexsort((-sales[grouped], groups[grouped]))]
     bounds = np.flatnonzero(np.r_[True, np.diff(groups[order]) != 0, True])
     for start, stop in itertools.pairwise(bounds):
-        members = np.sort(order[start : min(stop, start + MAX_GROUP)])
+        members = np.sort(order[start : min(stop, start + MAX_GROUP)]).astype(np.int32)
         i, j = np.triu_indices(len(members), 1)
         firsts.append(members[i])
         seconds.append(members[j])
     n_grouped = sum(len(f) for f in firsts)
     if labels is not None:
         la, lb = _label_pairs(labels, np.flatnonzero(eligible & (groups < 0)))
-        firsts.append(la)
-        seconds.append(lb)
-    a = np.concatenate(firsts) if firsts else np.empty(0, np.int64)
-    b = np.concatenate(seconds) if seconds else np.empty(0, np.int64)
+        firsts.append(la.astype(np.int32))
+        seconds.append(lb.astype(np.int32))
+    a = np.concatenate(firsts) if firsts else np.empty(0, np.int32)
+    b = np.concatenate(seconds) if seconds else np.empty(0, np.int32)
     source = np.r_[np.zeros(n_grouped, np.int8), np.ones(len(a) - n_grouped, np.int8)]
-    return a.astype(np.int64), b.astype(np.int64), source
+    return a, b, source
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -234,10 +240,43 @@ def _label_similarity(labels: list[str] | None, a: np.ndarray, b: np.ndarray) ->
 
 
 def _cooccurrence(xc: sp.csc_matrix, xwc: sp.csc_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Weighted number of orders holding both a and b, for every pair."""
-    items = np.unique(np.r_[a, b])
-    gram = (xc[:, items].T @ xwc[:, items]).tocsr()
-    return np.asarray(gram[np.searchsorted(items, a), np.searchsorted(items, b)]).ravel()
+    """Weighted number of orders holding both a and b, for every pair: one Gram matrix per block
+    of pairs, over the block's items only."""
+    out = np.empty(len(a), dtype=np.float32)
+    for s in range(0, len(a), _GRAM_CHUNK):
+        first, second = a[s : s + _GRAM_CHUNK], b[s : s + _GRAM_CHUNK]
+        items = np.unique(np.r_[first, second])
+        gram = (xc[:, items].T @ xwc[:, items]).tocsr()
+        found = gram[np.searchsorted(items, first), np.searchsorted(items, second)]
+        out[s : s + len(first)] = np.asarray(found).ravel()
+    return out
+
+
+def _tests(
+    together: np.ndarray,
+    expected: np.ndarray,
+    cosine: np.ndarray,
+    mixed: np.ndarray,
+    threshold: float,
+    own_brand_threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(bought apart, close in context) of each pair, by blocks of _CHUNK pairs.
+
+    Apart: an own-brand / branded pair is not significantly above its expected count (Poisson
+    tail >= EXCESS_P); any other pair is bought together no more than expected. Close: context
+    cosine > 0 and at least the threshold (the own-brand one for a mixed pair)."""
+    apart = np.empty(len(together), dtype=bool)
+    close = np.empty(len(together), dtype=bool)
+    bounds = np.array([threshold, own_brand_threshold])  # float64: the thresholds are not rounded
+    for s in range(0, len(together), _CHUNK):
+        block = slice(s, s + _CHUNK)
+        count, chance, mix = together[block], expected[block], mixed[block]
+        test = count <= chance
+        if mix.any():
+            test[mix] = poisson.sf(count[mix] - 1.0, np.maximum(chance[mix], 1e-12)) >= EXCESS_P
+        apart[block] = test
+        close[block] = (cosine[block] >= bounds[mix.astype(np.int8)]) & (cosine[block] > 0)
+    return apart, close
 
 
 def _pair_dots(left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -257,7 +296,11 @@ def _context_vectors(x: sp.csr_matrix, xw: sp.csr_matrix, sales: np.ndarray, see
     rng = np.random.default_rng(seed)
     proj = rng.standard_normal((x.shape[1], CONTEXT_DIM)).astype(np.float32)
     proj /= (np.maximum(sales, 1.0) ** CONTEXT_POWER).astype(np.float32)[:, None]
-    context = np.asarray(x.T @ (xw @ proj)) - sales[:, None].astype(np.float32) * proj
+    # by blocks of baskets: xw @ proj of 1.65M baskets is a 1.7 GB dense matrix
+    context = np.zeros((x.shape[1], CONTEXT_DIM), dtype=np.float32)
+    for s in range(0, x.shape[0], _BASKET_CHUNK):
+        context += x[s : s + _BASKET_CHUNK].T @ (xw[s : s + _BASKET_CHUNK] @ proj)
+    context -= sales[:, None].astype(np.float32) * proj
     norms = np.linalg.norm(context, axis=1, keepdims=True)
     return (context / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 

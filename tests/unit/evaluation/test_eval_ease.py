@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 from helpers.ranking_runs import make_index
 
+from reco_core.evaluation import ease
 from reco_core.evaluation.baselines import PROFESSION_NONE
 from reco_core.evaluation.ease import ease_weights, fit_ease, gram_matrix
 
@@ -51,7 +52,10 @@ def test_in_place_fit_of_a_matrix_larger_than_a_mirror_block_matches_numpy():
     assert in_place == pytest.approx(_reference(x, 5.0), abs=1e-4)
 
 
-def test_gram_counts_each_order_as_many_times_as_its_weight():
+@pytest.mark.parametrize("columns_per_block", [2048, 2])
+def test_gram_counts_each_order_as_many_times_as_its_weight(monkeypatch, columns_per_block):
+    """Also when it is built by blocks of columns (2 here: several blocks and a partial one)."""
+    monkeypatch.setattr(ease, "GRAM_COLUMNS", columns_per_block)
     weighted = sp.csr_matrix(X[:2] * np.array([[3.0], [1.0]]), dtype=np.float32)
     repeated = np.vstack([X[0], X[0], X[0], X[1]])
     assert gram_matrix(weighted) == pytest.approx(repeated.T @ repeated)

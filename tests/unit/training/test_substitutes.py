@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from reco_core import columns as C
+from reco_core.training import substitutes
 from reco_core.training.substitutes import detect_substitutes, item_groups, item_labels
 
 N_ITEMS = 60
@@ -162,3 +163,26 @@ def test_rare_items_bought_together_above_chance_are_not_substitutes_unless_own_
     is_pl = np.zeros(N_ITEMS, np.int8)
     is_pl[57] = 1
     assert (56, 57) in _pairs(detect_substitutes(x, prof, weight, 2, _groups(), labels, is_pl).table)
+
+
+def test_working_by_blocks_gives_the_table_of_one_block(monkeypatch):
+    """At 300k products the pairs, baskets and Gram matrices are processed by blocks (memory);
+    blocks of a few pairs and baskets must give the pairs and report of a single block (the
+    context cosines are summed in another order: equal to float32 rounding)."""
+    x, prof = _baskets()
+    is_pl = np.zeros(N_ITEMS, np.int8)
+    is_pl[[1, 3, 51]] = 1  # own-brand / branded pairs take the Poisson test
+    weight = np.random.default_rng(2).integers(1, 4, x.shape[0]).astype(np.float64)
+
+    def detect():
+        return detect_substitutes(x, prof, weight, 2, _groups(), _labels(), is_pl)
+
+    whole = detect()
+    for name, size in (("_CHUNK", 7), ("_GRAM_CHUNK", 11), ("_BASKET_CHUNK", 13)):
+        monkeypatch.setattr(substitutes, name, size)
+    blocks = detect()
+    assert whole.report == blocks.report and whole.report["own_brand_pairs"] > 0
+    np.testing.assert_array_equal(whole.table.indptr, blocks.table.indptr)
+    np.testing.assert_array_equal(whole.table.indices, blocks.table.indices)
+    np.testing.assert_allclose(whole.table.scores, blocks.table.scores, rtol=1e-6)
+    assert _pairs(blocks.table) == TWINS
