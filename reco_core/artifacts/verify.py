@@ -152,9 +152,9 @@ _ARRAYS: dict[str, _ArraySpec] = {
 
 
 class _PassedChecks:
-    """The value checks of CSR tables (pairs, EASE, substitutes) that passed in this process, by
-    the sha256 digests of the files checked and what they were read with (the catalogue size,
-    the professions).
+    """The value checks that passed in this process (CSR tables: pairs, EASE, substitutes; the
+    precomputed arrays; the columnar id index and ranker arrays), by the sha256 digests of the
+    files checked and what they were read with (the catalogue size, the professions).
 
     The checks are a function of the files' contents, and a digest names a content: once the
     manifest check has proved that a run's files have these digests, a table that passed for
@@ -205,6 +205,8 @@ class _Checker:
         """check(): a problem or None per table held by the files `names` (read with `context`:
         the catalogue size, the professions), not run again for files whose manifest digests
         passed it before in this process (_PassedChecks)."""
+        if any(name not in self.manifest.files for name in names):  # no digest to remember it by
+            return check()
         key = (context, *(self.manifest.files[name].sha256 for name in names))
         if (tables := _PASSED.get(key)) is not None:
             return [None] * tables
@@ -265,12 +267,10 @@ class _Checker:
         if order.dtype != np.int64 or order.shape != ids.shape:
             self.fail(L.ITEM_ID_ORDER, f"{order.dtype} {order.shape}, expected int64 {ids.shape}")
             return None
-        if order.min() < 0 or order.max() >= len(ids) or (np.bincount(order, minlength=len(ids)) != 1).any():
-            self.fail(L.ITEM_ID_ORDER, "not a permutation of the item indices")
-            return None
-        sorted_ids = ids[order]
-        if (sorted_ids[1:] <= sorted_ids[:-1]).any():
-            self.fail(L.ITEM_ID_ORDER, f"does not sort {L.ITEM_IDS} strictly (unsorted or repeated ids)")
+        if problem := self.passed_before(
+            (L.ITEM_IDS, L.ITEM_ID_ORDER), (), lambda: [_id_order_problem(ids, order)]
+        )[0]:
+            self.problems.append(problem)
             return None
         return ids, order, professions
 
@@ -287,26 +287,15 @@ class _Checker:
         if stats.dtype != np.float32 or stats.shape != shape:
             self.fail(L.ITEM_STATS, f"{stats.dtype} {stats.shape}, expected float32 {shape}")
             return None
-        for lo in range(0, n, _CHUNK // 16):
-            hi = min(n, lo + _CHUNK // 16)
-            expected = item_stats(pop_by_prof[:, lo:hi], train_pop[lo:hi], is_pl[lo:hi])
-            if not np.array_equal(stats[lo:hi], expected):
-                self.fail(
-                    L.ITEM_STATS,
-                    f"rows {lo}-{hi - 1} differ from what {L.POP_BY_PROF_NORM}, "
-                    f"{L.TRAIN_POP} and {L.ITEM_IS_PL} give",
-                )
-                return None
         if order.dtype != np.int64 or order.shape != (n,):
             self.fail(L.POP_ORDER, f"{order.dtype} {order.shape}, expected int64 ({n},)")
             return None
-        if order.min() < 0 or order.max() >= n or (np.bincount(order, minlength=n) != 1).any():
-            self.fail(L.POP_ORDER, "not a permutation of the item indices")
-            return None
-        pop = train_pop[order]
-        ties = pop[1:] == pop[:-1]
-        if (pop[1:] > pop[:-1]).any() or (order[1:][ties] <= order[:-1][ties]).any():
-            self.fail(L.POP_ORDER, f"not the items by {L.TRAIN_POP} descending, ties by index")
+        names = (L.ITEM_STATS, L.POP_ORDER, L.POP_BY_PROF_NORM, L.TRAIN_POP, L.ITEM_IS_PL)
+        check = lambda: [  # noqa: E731
+            _item_stats_problem(stats, pop_by_prof, train_pop, is_pl) or _pop_order_problem(order, train_pop)
+        ]
+        if problem := self.passed_before(names, (), check)[0]:
+            self.problems.append(problem)
             return None
         return stats, order
 
@@ -391,7 +380,9 @@ class _Checker:
             shown = ", ".join("*" if e is None else str(e) for e in expected)
             self.fail(name, f"shape {a.shape}, expected ({shown}) for {sizes['items']} items")
             return False
-        if problem := spec.check(a, sizes["items"]):
+        if problem := self.passed_before((name,), (sizes["items"],), lambda: [spec.check(a, sizes["items"])])[
+            0
+        ]:
             self.fail(name, problem)
             return False
         return True
@@ -562,6 +553,46 @@ class _Checker:
             )
         elif emb is not None and emb.shape[1] != d:
             self.fail(L.ITEM_EMB_NORM, f"{emb.shape[1]} dimensions, the model has {d} components")
+
+
+def _id_order_problem(ids: np.ndarray, order: np.ndarray) -> str | None:
+    """ITEM_ID_ORDER must be the permutation that sorts ITEM_IDS strictly ("file: why" or None)."""
+    if order.min() < 0 or order.max() >= len(ids) or (np.bincount(order, minlength=len(ids)) != 1).any():
+        return f"{L.ITEM_ID_ORDER}: not a permutation of the item indices"
+    sorted_ids = ids[order]
+    if (sorted_ids[1:] <= sorted_ids[:-1]).any():
+        return f"{L.ITEM_ID_ORDER}: does not sort {L.ITEM_IDS} strictly (unsorted or repeated ids)"
+    return None
+
+
+def _item_stats_problem(
+    stats: np.ndarray, pop_by_prof: np.ndarray, train_pop: np.ndarray, is_pl: np.ndarray
+) -> str | None:
+    """ITEM_STATS must be exactly what the ranker derives from its sources (by chunks of rows: no
+    full-size temporary)."""
+    n = len(stats)
+    for lo in range(0, n, _CHUNK // 16):
+        hi = min(n, lo + _CHUNK // 16)
+        if not np.array_equal(
+            stats[lo:hi], item_stats(pop_by_prof[:, lo:hi], train_pop[lo:hi], is_pl[lo:hi])
+        ):
+            return (
+                f"{L.ITEM_STATS}: rows {lo}-{hi - 1} differ from what {L.POP_BY_PROF_NORM}, "
+                f"{L.TRAIN_POP} and {L.ITEM_IS_PL} give"
+            )
+    return None
+
+
+def _pop_order_problem(order: np.ndarray, train_pop: np.ndarray) -> str | None:
+    """POP_ORDER must be the items by TRAIN_POP descending, ties by index."""
+    n = len(order)
+    if order.min() < 0 or order.max() >= n or (np.bincount(order, minlength=n) != 1).any():
+        return f"{L.POP_ORDER}: not a permutation of the item indices"
+    pop = train_pop[order]
+    ties = pop[1:] == pop[:-1]
+    if (pop[1:] > pop[:-1]).any() or (order[1:][ties] <= order[:-1][ties]).any():
+        return f"{L.POP_ORDER}: not the items by {L.TRAIN_POP} descending, ties by index"
+    return None
 
 
 def _csr_problem(csr: CsrPairs, n_items: int) -> str | None:

@@ -122,3 +122,37 @@ def test_tables_checked_once_per_content_and_again_when_it_changes(add_run, monk
     with pytest.raises(ArtifactError, match="NaN or inf"):
         load_run(damaged)
     assert len(checked) > first
+
+
+def test_array_and_index_checks_remembered_by_content_and_run_again_when_it_changes(add_run, monkeypatch):
+    """The same for the precomputed arrays' value checks, the columnar id index and the ranker
+    arrays: a reload of known contents reads none of them again; an embedding row that is no
+    longer unit-norm, in files whose digests the manifest now lists, is checked and refused."""
+    from reco_core.artifacts import verify as V
+
+    calls: list[str] = []
+    for name in ("_unit_rows", "_id_order_problem", "_item_stats_problem", "_pop_order_problem"):
+        real = getattr(V, name)
+        monkeypatch.setattr(V, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    spec = dataclasses.replace(V._ARRAYS[L.ITEM_EMB_NORM], check=V._unit_rows)  # holds the function
+    monkeypatch.setitem(V._ARRAYS, L.ITEM_EMB_NORM, spec)
+    monkeypatch.setattr(V, "_PASSED", V._PassedChecks(size=64))
+    intact, damaged = add_run("run_intact"), add_run("run_damaged")
+    load_run(intact)
+    assert sorted(set(calls)) == [
+        "_id_order_problem",
+        "_item_stats_problem",
+        "_pop_order_problem",
+        "_unit_rows",
+    ]
+    calls.clear()
+    load_run(intact)
+    load_run(damaged)
+    assert calls == []
+
+    emb = np.load(damaged / L.ITEM_EMB_NORM)
+    emb[0] *= 2.0
+    replace_array(damaged, L.ITEM_EMB_NORM, emb)
+    with pytest.raises(ArtifactError, match="not L2-normalised"):
+        load_run(damaged)
+    assert calls == ["_unit_rows"]
