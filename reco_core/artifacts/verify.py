@@ -290,10 +290,14 @@ class _Checker:
         if order.dtype != np.int64 or order.shape != (n,):
             self.fail(L.POP_ORDER, f"{order.dtype} {order.shape}, expected int64 ({n},)")
             return None
+
+        def check() -> list[str | None]:
+            return [
+                _item_stats_problem(stats, pop_by_prof, train_pop, is_pl)
+                or _pop_order_problem(order, train_pop)
+            ]
+
         names = (L.ITEM_STATS, L.POP_ORDER, L.POP_BY_PROF_NORM, L.TRAIN_POP, L.ITEM_IS_PL)
-        check = lambda: [  # noqa: E731
-            _item_stats_problem(stats, pop_by_prof, train_pop, is_pl) or _pop_order_problem(order, train_pop)
-        ]
         if problem := self.passed_before(names, (), check)[0]:
             self.problems.append(problem)
             return None
@@ -380,9 +384,8 @@ class _Checker:
             shown = ", ".join("*" if e is None else str(e) for e in expected)
             self.fail(name, f"shape {a.shape}, expected ({shown}) for {sizes['items']} items")
             return False
-        if problem := self.passed_before((name,), (sizes["items"],), lambda: [spec.check(a, sizes["items"])])[
-            0
-        ]:
+        problem = self.passed_before((name,), (sizes["items"],), lambda: [spec.check(a, sizes["items"])])[0]
+        if problem:
             self.fail(name, problem)
             return False
         return True
