@@ -53,9 +53,8 @@ def gram_matrix(interactions: sp.csr_matrix) -> np.ndarray:
 
     Built by blocks of GRAM_COLUMNS columns: the whole sparse product of the 20k best sellers
     of a 300k-product run held gigabytes on top of the dense result."""
-    binary = interactions.copy()
-    binary.data = np.ones_like(binary.data)
-    binary_t = binary.T.tocsr()
+    binary_t = interactions.T.tocsr(copy=True)
+    binary_t.data = np.ones_like(binary_t.data)
     columns = sp.csc_matrix(interactions)
     n = interactions.shape[1]
     out = np.empty((n, n), dtype=np.float32)
