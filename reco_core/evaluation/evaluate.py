@@ -24,8 +24,14 @@ from reco_core.artifacts.run import RunArtifacts
 from reco_core.artifacts.store import resolve_run
 from reco_core.errors import ArtifactError, RecoError
 from reco_core.evaluation import metrics as M
-from reco_core.evaluation.baselines import SIMPLE_BASELINES, Recommender
-from reco_core.evaluation.ease import fit_ease
+from reco_core.evaluation.baselines import (
+    RULES_SUFFIX,
+    SIMPLE_BASELINES,
+    PairsOnly,
+    Recommender,
+    UnderSubstituteRules,
+)
+from reco_core.evaluation.ease import Ease, fit_ease
 from reco_core.evaluation.leakage import check_leakage
 from reco_core.evaluation.sampling import Samples, draw_samples
 from reco_core.evaluation.scoring import (
@@ -120,19 +126,42 @@ def load_interactions(run: RunArtifacts) -> sp.csr_matrix:
     return sp.load_npz(io.BytesIO(data)).tocsr()
 
 
-def baselines(index: RankerIndex, protocol: Protocol, *, ease: bool = True) -> list[Recommender]:
-    """The baselines of the report (EASE is fitted here: see its report for how long it took)."""
+# The baselines that also appear under the substitute rules: the co-purchase ones, whose lists
+# hold substitutes side by side (popularity and embedding lists are not what the ranker is judged on).
+RULED_BASELINES = (PairsOnly.name, Ease.name)
+
+
+def applies_substitute_rules(profile: Profile) -> bool:
+    """Whether some bucket of `profile` applies the substitute rules (SUBSTITUTES = 1)."""
+    return any(params.SUBSTITUTES for params in profile.buckets.values())
+
+
+def baselines(
+    index: RankerIndex, protocol: Protocol, *, ease: bool = True, substitute_rules: bool = False
+) -> list[Recommender]:
+    """The baselines of the report (EASE is fitted here: see its report for how long it took).
+
+    `substitute_rules` (the evaluated profile applies them and the run has a substitute table):
+    the co-purchase baselines (pairs, EASE) also under those rules, as "<name>+rules"."""
     methods: list[Recommender] = [cls(index) for cls in SIMPLE_BASELINES]
-    if not ease:
-        return methods
-    low, high = protocol.m_range
-    model = fit_ease(
-        index, load_interactions(index.run), k=protocol.k, basket_m=low, max_basket_m=high, seed=protocol.seed
-    )
-    logs.event(
-        log, "ease fitted", lam=model.report.lam, items=model.report.items, seconds=model.report.seconds
-    )
-    return [*methods, model]
+    if ease:
+        low, high = protocol.m_range
+        model = fit_ease(
+            index,
+            load_interactions(index.run),
+            k=protocol.k,
+            basket_m=low,
+            max_basket_m=high,
+            seed=protocol.seed,
+        )
+        logs.event(
+            log, "ease fitted", lam=model.report.lam, items=model.report.items, seconds=model.report.seconds
+        )
+        methods.append(model)
+    if substitute_rules and index.substitutes is not None:
+        table = substitute_matrix(index)
+        methods += [UnderSubstituteRules(m, table) for m in methods if m.name in RULED_BASELINES]
+    return methods
 
 
 @dataclass
@@ -155,7 +184,17 @@ class EvalReport:
 
     def lift(self) -> dict[str, dict]:
         """Per metric: the ranker, the best baseline, and the ranker's lift over it."""
-        others = [m for m in self.methods if not m.name.startswith(RankerRecommender.name)]
+        return self._lift([m for m in self._baselines() if not m.name.endswith(RULES_SUFFIX)])
+
+    def lift_under_rules(self) -> dict[str, dict]:
+        """The same against the baselines under the substitute rules (empty without them): how much
+        of a gap to the plain baselines the rules cost rather than the ranking."""
+        return self._lift([m for m in self._baselines() if m.name.endswith(RULES_SUFFIX)])
+
+    def _baselines(self) -> list[MethodScores]:
+        return [m for m in self.methods if not m.name.startswith(RankerRecommender.name)]
+
+    def _lift(self, others: list[MethodScores]) -> dict[str, dict]:
         if not others:
             return {}
         out = {}
@@ -193,6 +232,7 @@ class EvalReport:
             }
             | ({"controls": self.controls} if self.controls is not None else {})
             | ({"substitutes": self.substitutes} if self.substitutes is not None else {})
+            | ({"lift_under_substitute_rules": ruled} if (ruled := self.lift_under_rules()) else {})
         )
 
 
@@ -227,7 +267,8 @@ def evaluate_run(
     methods += [RankerRecommender(index, variant_profile(profile, v), variant=v) for v in variants]
     if with_baselines:
         t1 = time.perf_counter()
-        methods += baselines(index, protocol, ease=with_ease)
+        ruled = applies_substitute_rules(profile)
+        methods += baselines(index, protocol, ease=with_ease, substitute_rules=ruled)
         timings["baselines_fit"] = time.perf_counter() - t1  # EASE's fit, the rest is instant
     t2 = time.perf_counter()
     twin_pairs = None if twins is None else twin_matrix(index, twins)

@@ -75,14 +75,22 @@ def evaluation_html(report: dict) -> str:
     body.append(
         _pair(_table(["method", *keys, "seconds"], rows, "overall"), _bar_chart("overall", charted, chart))
     )
-    if lift := report["lift_over_best_baseline"]:
-        body.append("<h3>Ranker against the best baseline of each metric</h3>")
-        rows = [
-            f"<tr><td>{escape(key)}</td>{_num(v['ranker'])}<td>{escape(v['best_baseline'])}</td>"
-            f"{_num(v['baseline'])}{_change(v['relative'])}</tr>"
-            for key, v in lift.items()
-        ]
-        body.append(_table(["metric", "ranker", "best baseline", "its value", "lift"], rows, "lift"))
+    for title, name, anchor in (
+        ("Ranker against the best baseline of each metric", "lift_over_best_baseline", "lift"),
+        (
+            "Ranker against the best co-purchase baseline under the same substitute rules",
+            "lift_under_substitute_rules",
+            "lift-rules",
+        ),
+    ):
+        if lift := report.get(name):
+            body.append(f"<h3>{title}</h3>")
+            rows = [
+                f"<tr><td>{escape(key)}</td>{_num(v['ranker'])}<td>{escape(v['best_baseline'])}</td>"
+                f"{_num(v['baseline'])}{_change(v['relative'])}</tr>"
+                for key, v in lift.items()
+            ]
+            body.append(_table(["metric", "ranker", "best baseline", "its value", "lift"], rows, anchor))
     for group, title in GROUPS:
         columns = [(name, {"method": name}, m[group]) for name, m in methods.items()]
         body += _by_group(group, title, k, columns)

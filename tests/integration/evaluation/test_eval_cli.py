@@ -11,6 +11,7 @@ from reco_core.evaluation import DEFAULT_PROFILE, Protocol, compare_runs
 from reco_core.gate import GateConfig
 
 BASELINES = {"global_popularity", "profession_popularity", "pairs", "embeddings", "ease"}
+RULED = {"pairs+rules", "ease+rules"}  # the run has a substitute table, the default profile its rules
 FAST = ["--n-samples", "300", "--seed", "5"]
 
 
@@ -29,7 +30,7 @@ def test_json_report_has_every_method_metric_and_breakdown(eval_demo, tmp_path, 
     assert report["protocol"]["mode"] == "use_order"
     assert report["protocol"]["recall_denominator"] == "min(K, number of expected items)"
     assert report["samples"]["n"] == 300 and set(report["samples"]["per_m"]) == {"1", "2", "3"}
-    assert set(report["methods"]) == {"ranker", *BASELINES}
+    assert set(report["methods"]) == {"ranker", *BASELINES, *RULED}
     for method in report["methods"].values():
         assert set(method["overall"]) == {"hit@10", "recall@10", "recall_plain@10", "mrr@10"}
         assert 0 <= method["overall"]["mrr@10"] <= method["overall"]["hit@10"] <= 1
@@ -37,6 +38,15 @@ def test_json_report_has_every_method_metric_and_breakdown(eval_demo, tmp_path, 
         assert sum(group["n"] for group in method["by_profession"].values()) == 300
     assert report["methods"]["ease"]["fit"]["lambda"] > 0
     assert set(report["lift_over_best_baseline"]) == {"hit@10", "recall@10", "recall_plain@10", "mrr@10"}
+    for key, lift in report["lift_over_best_baseline"].items():  # the plain baselines decide
+        assert lift["best_baseline"] in BASELINES
+        ruled = report["lift_under_substitute_rules"][key]
+        assert ruled["best_baseline"] in RULED and ruled["ranker"] == lift["ranker"]
+        # a rule can only take an item out of a list: the ruled baseline is never ahead at once
+        assert (
+            ruled["baseline"]
+            <= report["methods"][ruled["best_baseline"].removesuffix("+rules")]["overall"][key]
+        )
     for lift in report["lift_over_best_baseline"].values():  # the gain over its paired standard error
         gain = lift["ranker"] - lift["baseline"]
         assert lift["gain_in_standard_errors"] is None or (lift["gain_in_standard_errors"] > 0) == (gain > 0)
@@ -65,7 +75,13 @@ def test_substitute_rates_policies_and_the_planted_twins(eval_demo, tmp_path, ca
     assert _eval(eval_demo, *args) == 0
     report = json.loads(out.read_text())
     methods = report["methods"]
-    assert set(methods) == {"ranker", "ranker[no_substitutes]", "ranker[mdd_swap]", *BASELINES} - {"ease"}
+    assert set(methods) == {
+        "ranker",
+        "ranker[no_substitutes]",
+        "ranker[mdd_swap]",
+        "pairs+rules",
+        *BASELINES,
+    } - {"ease"}
     rates = ("basket_substitute_rate", "mutual_substitute_rate", "basket_twin_rate", "mutual_twin_rate")
     for method in methods.values():
         assert all(0 <= method["lists"][rate] <= 1 for rate in rates)

@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 from helpers.ranking_runs import make_index
 
+from reco_core.evaluation import metrics as M
 from reco_core.evaluation.baselines import (
     PROFESSION_AUTO,
     PROFESSION_NONE,
@@ -13,6 +14,7 @@ from reco_core.evaluation.baselines import (
     PairsOnly,
     ProfessionPopularity,
     Recommender,
+    UnderSubstituteRules,
     top_k,
 )
 from reco_core.evaluation.ease import fit_ease
@@ -97,6 +99,15 @@ class TestPairsOnly(RecommenderContract):
         return PairsOnly(INDEX)
 
 
+class TestPairsUnderSubstituteRules(RecommenderContract):
+    @pytest.fixture
+    def method(self):
+        # substitutes among items 10-19 only: the catalogue still has 10 items for every basket
+        return UnderSubstituteRules(
+            PairsOnly(INDEX), M.pair_matrix(N, np.arange(10, 19, 2), np.arange(11, 20, 2))
+        )
+
+
 class TestEmbeddingsOnly(RecommenderContract):
     @pytest.fixture
     def method(self):
@@ -160,3 +171,14 @@ def test_embeddings_rank_by_cosine_to_the_basket_centroid():
 def test_top_k_breaks_ties_by_index_and_overwrites_basket_items():
     scores = np.array([[0.5, 0.9, 0.5, 0.9, 0.1]], np.float32)
     assert top_k(scores, _one([[3]]), 4).tolist() == [[1, 0, 2, 4]]
+
+
+def test_under_the_substitute_rules_no_substitute_of_the_basket_nor_two_of_each_other():
+    subs = M.pair_matrix(5, np.array([1, 0]), np.array([2, 4]))  # 1 ~ 2, 0 ~ 4
+    baskets, professions = _one([[0, 3], [2]]), np.array([0, 0])
+    assert PairsOnly(SMALL).recommend_batch(baskets, professions, 3).tolist() == [[1, 2, 4], [3, 1, 0]]
+    ruled = UnderSubstituteRules(PairsOnly(SMALL), subs)
+    assert ruled.name == "pairs+rules"
+    # basket {0, 3}: 2 is the substitute of 1, better ranked; 4 that of the basket item 0
+    # basket {2}: 1 is its substitute; 0 stays and closes 4; nothing else is left
+    assert ruled.recommend_batch(baskets, professions, 3).tolist() == [[1, -1, -1], [3, 0, -1]]

@@ -74,6 +74,18 @@ def test_evaluation_report_shows_what_the_lists_hold(evaluation):
             assert found[(name, key, "lists")] == value
 
 
+def test_evaluation_report_shows_the_lift_under_the_substitute_rules_when_the_report_has_it(evaluation):
+    plain = {key: value for key, value in evaluation.items() if key != "lift_under_substitute_rules"}
+    assert 'data-table="lift-rules"' not in evaluation_html(plain)  # a run without substitutes
+    ruled = {
+        key: value | {"best_baseline": "pairs+rules", "baseline": 0.123456}
+        for key, value in evaluation["lift_over_best_baseline"].items()
+    }
+    page = evaluation_html(plain | {"lift_under_substitute_rules": ruled})
+    table = page.split('data-table="lift-rules"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<td>pairs+rules</td>") == len(ruled) and "0.1235" in table
+
+
 def test_evaluation_report_charts_every_group(evaluation):
     page = evaluation_html(evaluation)
     charts = re.findall(r'data-chart="([^"]+)"', page)
