@@ -12,10 +12,7 @@ basket size (ranking/learned.py). The blend is therefore fitted on the run's own
    held-out orders either) scores baskets exactly as serving does: samples are drawn from the
    held-out orders with the evaluation's protocol (m items given, the rest expected; m = 1 to
    MAX_M), the profession being the order's for half the samples and detected for the others,
-   as the API receives both (the `profession_named` feature tells the model which); a fifth of
-   the baskets are also scored with none (NO_PROFESSION: the ANY pairs and the global popularity,
-   `reco eval --mode none`; a model that never saw that case ranked it 16 % below plain pairs on
-   the demo's recall), as more samples, so that the other two keep theirs; each sample's
+   as the API receives both (the `profession_named` feature tells the model which); each sample's
    pool and features are built by ranker.basket_pool and learned.shortlist_features, the
    functions serving calls.
 3. LightGBM lambdarank learns to put the expected items first, early-stopped on NDCG@10 of a
@@ -60,7 +57,6 @@ log = logs.get_logger("train")
 MAX_M = 5  # basket sizes the blend learns from: 1..MAX_M given items
 K = 10  # the metrics' cut-off, as in the evaluation and the gate
 GIVEN_PROFESSION_SHARE = 0.5
-FOR_EVERYONE_SHARE = 0.2  # of the baskets, also scored with no profession (NO_PROFESSION)
 VALID_SHARE = 0.25  # of the samples: early stopping and the validation report
 MAX_TREES = 150  # each tree costs serving time: a few microseconds per candidate
 EARLY_STOP = 20
@@ -217,21 +213,17 @@ def _training_groups(
     given_profession = rng.random(len(drawn)) < GIVEN_PROFESSION_SHARE
     row_of = {name: i for i, name in enumerate(index.professions)}
     is_valid = rng.random(len(drawn)) < VALID_SHARE
-    for_everyone = rng.random(len(drawn)) < FOR_EVERYONE_SHARE
     groups: tuple[list[_Group], list[_Group]] = ([], [])
     for i in range(len(drawn)):
         if i and i % 2000 == 0:  # minutes at 300k products: say how far it is
             logs.event(log, "learned blend samples", done=i, of=len(drawn))
         basket = given.indices[given.indptr[i] : given.indptr[i + 1]].astype(np.int64)
         wanted = expected.indices[expected.indptr[i] : expected.indptr[i + 1]]
-        rows = [row_of.get(drawn.profession[i]) if given_profession[i] else None]
-        if for_everyone[i]:  # the same basket, on the same side (training or validation)
-            rows.append(index.any_row)
-        for row in rows:
-            _, _, pool, x = basket_pool(index, basket, row, TRAINING_POOL, K, learned=True)
-            labels = np.isin(pool.items, wanted)
-            if labels.any():
-                groups[int(is_valid[i])].append(_Group(int(drawn.m[i]), x, labels.astype(np.int32)))
+        row = row_of.get(drawn.profession[i]) if given_profession[i] else None
+        _, _, pool, x = basket_pool(index, basket, row, TRAINING_POOL, K, learned=True)
+        labels = np.isin(pool.items, wanted)
+        if labels.any():
+            groups[int(is_valid[i])].append(_Group(int(drawn.m[i]), x, labels.astype(np.int32)))
     return groups
 
 
