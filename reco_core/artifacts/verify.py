@@ -558,9 +558,14 @@ class _Checker:
             self.fail(L.ITEM_EMB_NORM, f"{emb.shape[1]} dimensions, the model has {d} components")
 
 
+def _is_permutation(order: np.ndarray, n: int) -> bool:
+    """Whether int64 `order` holds each of 0..n-1 exactly once."""
+    return not (order.min() < 0 or order.max() >= n or (np.bincount(order, minlength=n) != 1).any())
+
+
 def _id_order_problem(ids: np.ndarray, order: np.ndarray) -> str | None:
     """ITEM_ID_ORDER must be the permutation that sorts ITEM_IDS strictly ("file: why" or None)."""
-    if order.min() < 0 or order.max() >= len(ids) or (np.bincount(order, minlength=len(ids)) != 1).any():
+    if not _is_permutation(order, len(ids)):
         return f"{L.ITEM_ID_ORDER}: not a permutation of the item indices"
     sorted_ids = ids[order]
     if (sorted_ids[1:] <= sorted_ids[:-1]).any():
@@ -588,8 +593,7 @@ def _item_stats_problem(
 
 def _pop_order_problem(order: np.ndarray, train_pop: np.ndarray) -> str | None:
     """POP_ORDER must be the items by TRAIN_POP descending, ties by index."""
-    n = len(order)
-    if order.min() < 0 or order.max() >= n or (np.bincount(order, minlength=n) != 1).any():
+    if not _is_permutation(order, len(order)):
         return f"{L.POP_ORDER}: not a permutation of the item indices"
     pop = train_pop[order]
     ties = pop[1:] == pop[:-1]
