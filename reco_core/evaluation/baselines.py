@@ -29,8 +29,10 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from reco_core.artifacts.run import CsrPairs
 from reco_core.columns import ANY_PROFESSION
 from reco_core.ranking.index import RankerIndex
+from reco_core.ranking.substitutes import rules_for
 
 # Values of `professions` besides a profession position: detect it from the basket / use none.
 PROFESSION_AUTO, PROFESSION_NONE = -1, -2
@@ -173,8 +175,9 @@ SIMPLE_BASELINES: tuple[type[ScoringRecommender], ...] = (
 
 
 class UnderSubstituteRules(Recommender):
-    """A baseline's lists under the ranker's substitute rules (ranking/substitutes.py): no
-    substitute of a basket item, and of two substitutes of each other only the better ranked.
+    """A baseline's lists under the ranker's substitute rules, applied by the ranker's own code
+    (ranking/substitutes.py): no substitute of a basket item, and of two substitutes of each
+    other only the better ranked.
 
     Why: a list of plain co-purchase can hold a branded item and its own-brand twin side by side,
     which the served ranker may not do; when a customer's choice between twins is hard to tell,
@@ -184,28 +187,32 @@ class UnderSubstituteRules(Recommender):
 
     DEPTH = 4  # the base list is read this many times k deep, for the items the rules skip
 
-    def __init__(self, base: Recommender, substitutes: sp.csr_matrix) -> None:
+    def __init__(self, base: Recommender, substitutes: CsrPairs) -> None:
         self.base = base
-        self.substitutes = sp.csr_matrix(substitutes)  # symmetric 0/1, items x items
+        self.substitutes = substitutes  # the run's table (RankerIndex.substitutes)
         self.name = f"{base.name}{RULES_SUFFIX}"
         self.description = f"{base.description}; under the substitute rules"
 
     def recommend_batch(self, baskets: sp.csr_matrix, professions: np.ndarray, k: int) -> np.ndarray:
         baskets = sp.csr_matrix(baskets)
         deep = self.base.recommend_batch(baskets, professions, k * self.DEPTH)
-        subs = self.substitutes
         out = np.full((baskets.shape[0], k), -1, dtype=np.int64)
         for row in range(baskets.shape[0]):
+            listed = deep[row][deep[row] >= 0]
             basket = baskets.indices[baskets.indptr[row] : baskets.indptr[row + 1]]
-            closed = set(subs[basket].indices.tolist())
+            rules = rules_for(self.substitutes, basket.astype(np.int64), listed, on=True)
+            if rules is None:  # nothing listed
+                continue
+            positions = np.arange(len(listed))
+            closed = rules.excluded.copy()
             kept: list[int] = []
-            for item in deep[row].tolist():
-                if item < 0 or len(kept) == k:
+            for slot in positions.tolist():
+                if len(kept) == k:
                     break
-                if item not in closed:
-                    kept.append(item)
-                    closed.update(subs.indices[subs.indptr[item] : subs.indptr[item + 1]].tolist())
-            out[row, : len(kept)] = kept
+                if not closed[slot]:
+                    kept.append(slot)
+                    closed |= rules.conflicting(slot, positions)
+            out[row, : len(kept)] = listed[kept]
         return out
 
     def describe(self) -> dict:

@@ -159,8 +159,7 @@ def baselines(
         )
         methods.append(model)
     if substitute_rules and index.substitutes is not None:
-        table = substitute_matrix(index)
-        methods += [UnderSubstituteRules(m, table) for m in methods if m.name in RULED_BASELINES]
+        methods += [UnderSubstituteRules(m, index.substitutes) for m in methods if m.name in RULED_BASELINES]
     return methods
 
 

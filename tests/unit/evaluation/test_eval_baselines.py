@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from helpers.ranking_runs import make_index
+from helpers.ranking_runs import make_index, substitute_table
 
-from reco_core.evaluation import metrics as M
 from reco_core.evaluation.baselines import (
     PROFESSION_AUTO,
     PROFESSION_NONE,
@@ -104,7 +103,7 @@ class TestPairsUnderSubstituteRules(RecommenderContract):
     def method(self):
         # substitutes among items 10-19 only: the catalogue still has 10 items for every basket
         return UnderSubstituteRules(
-            PairsOnly(INDEX), M.pair_matrix(N, np.arange(10, 19, 2), np.arange(11, 20, 2))
+            PairsOnly(INDEX), substitute_table(N, [(i, i + 1) for i in range(10, 19, 2)])
         )
 
 
@@ -174,7 +173,7 @@ def test_top_k_breaks_ties_by_index_and_overwrites_basket_items():
 
 
 def test_under_the_substitute_rules_no_substitute_of_the_basket_nor_two_of_each_other():
-    subs = M.pair_matrix(5, np.array([1, 0]), np.array([2, 4]))  # 1 ~ 2, 0 ~ 4
+    subs = substitute_table(5, [(1, 2), (0, 4)])
     baskets, professions = _one([[0, 3], [2]]), np.array([0, 0])
     assert PairsOnly(SMALL).recommend_batch(baskets, professions, 3).tolist() == [[1, 2, 4], [3, 1, 0]]
     ruled = UnderSubstituteRules(PairsOnly(SMALL), subs)
