@@ -84,13 +84,13 @@ class RankerIndex:
             prof_row_folded=folded_rows(run.professions),
             emb=emb,
             prof_centroids=centroids,
-            pairs=tuple(run.pairs.get(name) for name in names),
-            pairs_rev=tuple(run.pairs_rev.get(name) for name in names),
+            pairs=tuple(_plain(run.pairs.get(name)) for name in names),
+            pairs_rev=tuple(_plain(run.pairs_rev.get(name)) for name in names),
             pop_order=pop_order,
             popp_top=(*(row[row >= 0].astype(np.int64) for row in top), pop_order),
             item_stats=item_stats,
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
-            ease=run.ease,
+            ease=_plain(run.ease),
             blend=run.blend,
             scratch=Scratch(len(emb)),
             substitutes=_plain(run.substitutes),
@@ -120,8 +120,9 @@ class RankerIndex:
 
 
 def _plain(table: CsrPairs | None) -> CsrPairs | None:
-    """The table on plain ndarray views of its (memory-mapped) arrays: no copy, and slicing a
-    row skips the np.memmap subclass's overhead (it is read once per basket and selected item)."""
+    """The table on plain ndarray views of its (memory-mapped) arrays: no copy, and indexing skips
+    the np.memmap subclass's Python-level __getitem__ and __array_finalize__ (a request indexes
+    the pair and EASE tables about 40 times)."""
     if table is None:
         return None
     return CsrPairs(np.asarray(table.indptr), np.asarray(table.indices), np.asarray(table.scores))
