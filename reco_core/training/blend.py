@@ -15,8 +15,8 @@ basket size (ranking/learned.py). The blend is therefore fitted on the run's own
    as the API receives both (the `profession_named` feature tells the model which); each sample's
    pool and features are built by ranker.basket_pool and learned.shortlist_features, the
    functions serving calls.
-3. LightGBM lambdarank learns to put the expected items first, early-stopped on NDCG@10 of a
-   quarter of the samples; on that quarter, blend.json records Hit@10 and MRR@10 of the learned
+3. LightGBM lambdarank learns to put the expected items first, early-stopped on NDCG@10 of the
+   samples of a quarter of the orders; on those, blend.json records Hit@10 and MRR@10 of the learned
    blend and of each signal alone, overall and per basket size, so every run says whether its
    blend earns its keep.
 
@@ -57,7 +57,7 @@ log = logs.get_logger("train")
 MAX_M = 5  # basket sizes the blend learns from: 1..MAX_M given items
 K = 10  # the metrics' cut-off, as in the evaluation and the gate
 GIVEN_PROFESSION_SHARE = 0.5
-VALID_SHARE = 0.25  # of the samples: early stopping and the validation report
+VALID_SHARE = 0.25  # of the held-out orders: their samples stop the training and are reported on
 MAX_TREES = 150  # each tree costs serving time: a few microseconds per candidate
 EARLY_STOP = 20
 # Single signals the report compares the learned blend with (feature columns ranked alone).
@@ -169,6 +169,8 @@ def fit_blend(
         "model": "LightGBM lambdarank (NDCG@10), early-stopped on the validation samples",
         "trees": model.num_trees(),
         "samples": {"train": len(train), "validation": len(valid), "max_m": MAX_M},
+        # distinct orders behind them: no order is on both sides (_training_groups)
+        "orders": {"train": len({g.order for g in train}), "validation": len({g.order for g in valid})},
         "held_out_orders": int(held.x.shape[0]),
         "validation": validation,
         "seconds": round(time.perf_counter() - start, 3),
@@ -188,6 +190,7 @@ def fit_blend(
 
 @dataclass(frozen=True)
 class _Group:
+    order: int  # the held-out order the sample was drawn from
     m: int
     features: np.ndarray  # float32 [rows, F]
     labels: np.ndarray  # int [rows]
@@ -197,7 +200,11 @@ def _training_groups(
     index: RankerIndex, held: FitData, n_samples: int, rng: np.random.Generator
 ) -> tuple[list[_Group], list[_Group]]:
     """(training groups, validation groups): one per sample whose shortlist holds an expected
-    item (the others teach nothing); a sample is a validation one with probability VALID_SHARE."""
+    item (the others teach nothing). The validation samples are those of a VALID_SHARE of the
+    orders: samples are drawn with replacement, and a small run draws each order many times (334
+    held-out orders for 10,000 samples on 2,500 baskets); split by sample, the same orders taught
+    and judged the model, early stopping never stopped it, and the run ranked 7 % below plain
+    popularity on MRR@10 while its validation said 14 % above."""
     item_ids = index.run.item_ids
     orders = Baskets(
         index.professions,
@@ -212,7 +219,7 @@ def _training_groups(
     given, expected = drawn.given.matrix(item_ids), drawn.expected.matrix(item_ids)
     given_profession = rng.random(len(drawn)) < GIVEN_PROFESSION_SHARE
     row_of = {name: i for i, name in enumerate(index.professions)}
-    is_valid = rng.random(len(drawn)) < VALID_SHARE
+    is_valid = (rng.random(held.x.shape[0]) < VALID_SHARE)[drawn.order]
     groups: tuple[list[_Group], list[_Group]] = ([], [])
     for i in range(len(drawn)):
         if i and i % 2000 == 0:  # minutes at 300k products: say how far it is
@@ -223,7 +230,9 @@ def _training_groups(
         _, _, pool, x = basket_pool(index, basket, row, TRAINING_POOL, K, learned=True)
         labels = np.isin(pool.items, wanted)
         if labels.any():
-            groups[int(is_valid[i])].append(_Group(int(drawn.m[i]), x, labels.astype(np.int32)))
+            groups[int(is_valid[i])].append(
+                _Group(int(drawn.order[i]), int(drawn.m[i]), x, labels.astype(np.int32))
+            )
     return groups
 
 

@@ -50,7 +50,8 @@ class TrainConfig(BaseModel):
     blend_baskets: int = Field(
         20000,
         ge=0,
-        description="training orders held out to learn the blend on (at most 1/5); 0 = no learned blend",
+        description="training orders held out to learn the blend on, at most (a fifth of them, or up to half "
+        "to reach 1,000); 0 = no learned blend",
     )
     blend_samples: int = Field(10000, ge=100, description="baskets drawn from them to learn the blend on")
     ease_items: int = Field(20000, ge=2, description="most sold items of the EASE table")

@@ -13,6 +13,9 @@ from reco_core.artifacts.loader import load_run
 from reco_core.artifacts.store import current_run
 from reco_core.artifacts.verify import verify_run
 from reco_core.columns import ANY_PROFESSION
+from reco_core.evaluation.evaluate import load_interactions
+from reco_core.ranking import RankerIndex
+from reco_core.training.blend import FitData, _training_groups
 
 KIT_THRESHOLD = 0.8  # share of planted kits whose items find a kit sibling in their pair top-10
 
@@ -89,7 +92,22 @@ def test_the_learned_relevance_is_in_the_run_verified_and_beats_each_signal_on_i
     best_single = max(v["hit@10"] for name, v in overall.items() if name != "learned")
     assert overall["learned"]["hit@10"] >= best_single - 0.01, overall
     assert blend["samples"]["train"] > blend["samples"]["validation"] > 0
+    assert 0 < blend["orders"]["validation"] < blend["orders"]["train"] <= blend["held_out_orders"]
     assert blend["ease"]["validation"].startswith("a slice of the run's training baskets")
+
+
+def test_no_held_out_order_both_teaches_and_judges_the_blend(trained_demo):
+    """Samples are drawn with replacement: 600 from 40 orders draw each ~15 times. Split by
+    sample, every order would be on both sides, and early stopping would judge the model on the
+    orders it learned from."""
+    index = RankerIndex.build(load_run(trained_demo.run))
+    x = load_interactions(index.run)
+    rows = np.flatnonzero(np.diff(x.indptr) >= 2)[:40]
+    held = FitData(x[rows], np.zeros(len(rows), np.int64), np.ones(len(rows)))
+    train, valid = _training_groups(index, held, 600, np.random.default_rng(3))
+    taught, judged = {g.order for g in train}, {g.order for g in valid}
+    assert taught and judged and not taught & judged
+    assert len(train) + len(valid) > 5 * len(taught | judged)  # orders were drawn many times
 
 
 def test_the_run_holds_the_columnar_companions_serving_reads_and_they_match_the_originals(trained_demo):
