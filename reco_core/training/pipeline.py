@@ -72,7 +72,7 @@ def blend_size(asked: int, eligible: int) -> int:
     Why a floor: the blend learns from, and is early-stopped on, samples of these orders. A small
     run's fifth is a few hundred orders drawn into 10,000 samples (2,500 baskets of 166 groceries:
     334 orders), from which the model learns noise: its MRR@10 was 4 % below plain popularity on
-    the holdout; with 835 orders it ties it. What a larger share costs - pair counts, popularity
+    the holdout; with 836 (half) it ties it. What a larger share costs - pair counts, popularity
     and LightFM on fewer orders - weighs less on such runs than a blend that cannot learn.
     """
     return min(asked, max(eligible // 5, min(MIN_BLEND_ORDERS, eligible // 2)))

@@ -98,8 +98,8 @@ def test_the_learned_relevance_is_in_the_run_verified_and_beats_each_signal_on_i
 
 def test_no_held_out_order_both_teaches_and_judges_the_blend(trained_demo):
     """Samples are drawn with replacement: 600 from 40 orders draw each ~15 times. Split by
-    sample, every order would be on both sides, and early stopping would judge the model on the
-    orders it learned from."""
+    sample, nearly every order would be on both sides, and early stopping would judge the model
+    on the orders it learned from."""
     index = RankerIndex.build(load_run(trained_demo.run))
     x = load_interactions(index.run)
     rows = np.flatnonzero(np.diff(x.indptr) >= 2)[:40]
