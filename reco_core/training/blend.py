@@ -4,10 +4,11 @@ Why it is learned per run: which signal completes baskets best changes with the 
 basket size (ranking/learned.py). The blend is therefore fitted on the run's own data, on
 *held-out training orders* - never on the holdout that `reco eval` and the gate judge with:
 
-1. The pipeline holds `--blend-baskets` training orders out of LightFM (its early-stopping
-   baskets are among them). Popularity, pairs and EASE are counted once more on the other
-   orders, the *fit* orders: features of a held-out basket must come from statistics that never
-   saw it, or the blend would learn to trust co-purchase counts that include the answer.
+1. The pipeline holds training orders out of LightFM (pipeline.blend_size: a fifth, at most
+   `--blend-baskets`, at least 1,000 or half; its early-stopping baskets are among them).
+   Popularity, pairs and EASE are counted once more on the other orders, the *fit* orders:
+   features of a held-out basket must come from statistics that never saw it, or the blend
+   would learn to trust co-purchase counts that include the answer.
 2. An in-memory RankerIndex on those statistics (and the run's embeddings: LightFM never saw the
    held-out orders either) scores baskets exactly as serving does: samples are drawn from the
    held-out orders with the evaluation's protocol (m items given, the rest expected; m = 1 to
