@@ -8,6 +8,7 @@ when DISABLE_MODEL_PICKLE=1. Keeping every `pickle.loads` here makes that rule c
 from __future__ import annotations
 
 import gzip
+import io
 import pickle
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ def load_verified_pickle(run_dir: Path | str, name: str, manifest: Manifest) -> 
     if name == L.MODEL and model_pickle_disabled():
         raise ArtifactError(f"{name}: not loaded, {DISABLE_MODEL_PICKLE_ENV}=1 forbids unpickling the model")
     data = read_verified_bytes(run_dir, name, manifest)
-    if name.endswith(".gz"):
-        data = gzip.decompress(data)
+    if name.endswith(".gz"):  # unpickled as it is inflated: no copy of the whole inflated bytes
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            return pickle.load(stream)
     return pickle.loads(data)

@@ -185,6 +185,34 @@ def test_promote_refuses_a_run_that_fails_verification(root, add_run):
     assert _current(root) == A and len(_log(root)) == 1
 
 
+def test_a_promotion_checks_the_run_in_a_thread_that_yields_the_cpu_to_requests(root, add_run, monkeypatch):
+    """The full check (seconds of CPU at 300k products) runs reniced below the caller, which
+    keeps its priority; its verdict still decides."""
+    import threading
+
+    from reco_core.artifacts import manifest as M
+    from reco_core.artifacts import verify as V
+
+    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[tuple[int, int]] = []
+    real = V.verify_run
+
+    def recording(run_dir):
+        tid = threading.get_native_id()
+        seen.append((tid, os.getpriority(os.PRIO_PROCESS, tid)))
+        return real(run_dir)
+
+    monkeypatch.setattr(V, "verify_run", recording)
+    add_run(A)
+    _corrupt(add_run(B))
+    S.promote(root, A)
+    with pytest.raises(ArtifactError, match="it fails verification"):
+        S.promote(root, B)
+    assert [nice for _, nice in seen] == [min(19, caller + M.BACKGROUND_NICE)] * 2
+    assert threading.get_native_id() not in {tid for tid, _ in seen}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller and _current(root) == A
+
+
 @pytest.mark.parametrize("where", ["outside", "symlink_out", "tmp", "not_a_run_name", "missing", "nested"])
 def test_promote_refuses_anything_but_a_run_directly_under_root(root, add_run, tmp_path, where):
     outside = add_run(A, under=tmp_path)
