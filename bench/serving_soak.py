@@ -215,7 +215,7 @@ def soak(
             nonlocal current
             next_promotion = start + promote_every
             while not stop.wait(RSS_SAMPLE_SECONDS):
-                rss = sum(m["rss"] for m in load.memory(load.workers_of(master)))
+                rss = sum(p.memory_info().rss for p in load.workers_of(master)) / 2**20
                 samples.append(rss)
                 if time.monotonic() >= next_promotion:
                     target = pair[len(promotions) % 2]
