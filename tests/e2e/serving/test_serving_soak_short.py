@@ -49,4 +49,4 @@ def test_a_short_soak_with_promotions_loses_no_request(bench, tmp_path):
     assert len(result.promotions) >= SECONDS // PROMOTE_EVERY - 1 and result.failed_promotions == 0
     assert result.deaths == 0
     assert set(result.followed.values()) == {result.current} and len(result.followed) == 2
-    assert all(w.rss_mib for w in result.windows)
+    assert all(w.rss_mib and w.anon_mib for w in result.windows)
