@@ -61,9 +61,8 @@ def verify_dir(path: Path, kind: Kind = RUNS) -> Any:
     """The verification report of a directory of `kind` (its `.ok`, its `.summary()`).
 
     Checked in a thread of background priority: a promotion's full check (the original's pickles
-    and compressed files parsed, ~8 s of CPU at 300k products) runs on the cores that serve the
-    requests, and without it each promotion raised the p99 of the API for its duration
-    (docs/serving.md, "Soak")."""
+    and compressed files parsed, 5-7 s of CPU at 300k products) shares the cores of the API's
+    workers, and the requests go first (docs/serving.md, "A promotion beside the workers")."""
     module, function = kind.verifier.split(":")
     verifier = getattr(importlib.import_module(module), function)
     with ThreadPoolExecutor(1, "verify-dir", initializer=lower_thread_priority) as pool:
