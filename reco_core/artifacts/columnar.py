@@ -55,11 +55,15 @@ def meta_schema() -> pa.Schema:
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
-def _as_int64(value: Any) -> int | None:
-    """`value` as an int64 product id, None when it cannot be one (a lookup then finds nothing).
+def is_integer(value: Any) -> bool:
+    """An integer that is not a bool. A plain int skips the numbers.Integral check, an ABC check:
+    a promotion's check of a 300k-product run asks this 1.5M times (product_meta, mapping.pkl)."""
+    return type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
-    A plain int skips the ABC check: a promotion checks 900k values of product_meta this way."""
-    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+
+def _as_int64(value: Any) -> int | None:
+    """`value` as an int64 product id, None when it cannot be one (a lookup then finds nothing)."""
+    if not is_integer(value):
         return None
     value = int(value)
     return value if _INT64_MIN <= value <= _INT64_MAX else None
@@ -182,7 +186,7 @@ def product_meta_table(meta: Mapping[Any, Mapping[str, Any]]) -> pa.Table:
 
 def _meta_int(value: Any) -> int | None:
     """An integer field as the API returns it: pandas writes ids as 12.0 when a column has nulls."""
-    if type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if is_integer(value):
         return _as_int64(value)
     if isinstance(value, bool):
         return int(value)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import numbers
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from reco_core.artifacts.columnar import (
     ITEM_INDEX_FORMAT,
     ItemLookup,
     ProductMeta,
+    is_integer,
     item_stats,
     item_stats_width,
     product_meta_table,
@@ -361,7 +361,7 @@ class _Checker:
         if professions is None:
             return None
         item_id_map = mapping["item_id_map"]
-        if not item_id_map or not all(_is_int(k) and _is_int(v) for k, v in item_id_map.items()):
+        if not item_id_map or not all(is_integer(k) and is_integer(v) for k, v in item_id_map.items()):
             self.fail(name, "item_id_map must map integer product ids to integer item indices")
             return None
         index = np.fromiter(item_id_map.values(), np.int64, len(item_id_map))
@@ -649,11 +649,6 @@ def _csr_problems(tables: list[CsrPairs], n_items: int) -> list[str | None]:
         return [_csr_problem(csr, n_items) for csr in tables]
     with ThreadPoolExecutor(CHECK_THREADS, "verify", initializer=lower_thread_priority) as pool:
         return list(pool.map(lambda csr: _csr_problem(csr, n_items), tables))
-
-
-def _is_int(value: Any) -> bool:
-    """An integer that is not a bool (a plain int skips the ABC check: 600k per mapping.pkl)."""
-    return type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def inspect_run(
