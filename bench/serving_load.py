@@ -250,30 +250,23 @@ def memory(processes: list[psutil.Process], run_dir: Path) -> list[dict[str, flo
                 "rss": m.rss / 2**20,
                 "uss": m.uss / 2**20,
                 "pss": m.pss / 2**20,
-                "run_alone": run_pages_alone(p.pid, run_dir) / 2**20,
+                "run_alone": run_pages_alone(p, run_dir) / 2**20,
             }
         )
     return out
 
 
-def run_pages_alone(pid: int, run_dir: Path) -> int:
-    """Bytes of the process's private pages (Private_Clean + Private_Dirty of /proc/PID/smaps)
-    in its mappings of files under `run_dir`.
+def run_pages_alone(process: psutil.Process, run_dir: Path) -> int:
+    """Bytes of the process's private pages (smaps' Private_Clean + Private_Dirty) in its mappings
+    of files under `run_dir`.
 
     USS counts a page of a shared file mapping as private while only this process has it mapped:
     after a reload, the pages of the run that one worker has read through its new mappings and the
     other not yet. They are the page cache, read-only and shared with the other worker as soon as
     it reads them, not memory this worker holds on its own (issue 17's "private memory")."""
-    prefix, total, inside = f"{run_dir.resolve()}/", 0, False
-    with open(f"/proc/{pid}/smaps") as smaps:
-        for line in smaps:
-            field, _, rest = line.partition(" ")
-            if not field.endswith(":"):  # a mapping's header: address range, perms, offset, dev, inode, path
-                parts = rest.split(maxsplit=4)
-                inside = len(parts) == 5 and parts[4].startswith(prefix)
-            elif inside and field in ("Private_Clean:", "Private_Dirty:"):
-                total += int(rest.split()[0]) * 1024
-    return total
+    prefix = f"{run_dir.resolve()}/"
+    maps = process.memory_maps()  # grouped by path, from /proc/PID/smaps
+    return sum(m.private_clean + m.private_dirty for m in maps if m.path.startswith(prefix))
 
 
 # --- load --------------------------------------------------------------------------------------
