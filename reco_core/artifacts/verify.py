@@ -191,13 +191,18 @@ class _Checker:
         self.problems.append(f"{name}: {why}")
 
     def read(self, name: str, reader: Callable[[str], T]) -> T | None:
+        """What `name` holds, or None with a problem recorded."""
         try:
-            return reader(name)
+            value = reader(name)
         except ArtifactError as exc:
             self.problems.append(str(exc))
+            return None
         except Exception as exc:  # a file that does not parse is a verification problem, not a crash
             self.fail(name, f"cannot be read ({type(exc).__name__}: {exc})")
-        return None
+            return None
+        if value is None:  # a pickled None or a JSON null: no run file holds it, and callers skip None
+            self.fail(name, "holds nothing (None)")
+        return value
 
     def passed_before(
         self, names: tuple[str, ...], context: tuple, check: Callable[[], list[str | None]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gzip
 import io
 import json
 import pickle
@@ -248,6 +249,20 @@ def test_a_model_that_is_not_a_lightfm_model(run_dir):
     replace_pickle(run_dir, L.MODEL, {"not": "a model"})
     assert verify_run(run_dir).problems == ["model.pkl: not a fitted lightfm.LightFM (got dict)"]
     assert verify_run(run_dir, check_model=False).ok
+
+
+@pytest.mark.parametrize(
+    "name", [L.MAPPING, L.MODEL, L.PAIR_BOOST_IDX, L.PAIR_REV_IDX, L.PAIR_BOOST_RAW, L.PARAMS, L.VERSIONS]
+)
+def test_a_file_that_holds_nothing_is_refused(run_dir, root, name):
+    """A pickled None or a JSON null is not taken for a file that failed to read and then skipped."""
+    empty = {".json": b"null", ".gz": gzip.compress(pickle.dumps(None))}.get(
+        Path(name).suffix, pickle.dumps(None)
+    )
+    replace_file(run_dir, name, empty)
+    assert verify_run(run_dir).problems == [f"{name}: holds nothing (None)"]
+    with pytest.raises(ArtifactError, match="holds nothing"):
+        promote(root, run_dir)
 
 
 def test_disable_model_pickle_never_unpickles_the_model(run_dir, evil_pickle, monkeypatch):
