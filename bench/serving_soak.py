@@ -49,6 +49,7 @@ from serving_load import LoadResult
 
 from reco_core.artifacts.manifest import read_manifest
 from reco_core.artifacts.store import new_run_name, promote
+from reco_core.artifacts.verify import verify_run
 
 RSS_SAMPLE_SECONDS = 2.0
 RSS_GROWTH_TARGET = 0.10
@@ -112,12 +113,16 @@ class SoakResult:
 
 @contextlib.contextmanager
 def alternate_of(run_dir: Path) -> Iterator[Path]:
-    """A second run beside `run_dir` with the same files (hard links), removed on exit."""
+    """A second run beside `run_dir` with the same files (hard links), removed on exit; verified
+    in full once, as the DAG's verify task does before the promotion (which then does not parse
+    the original's files again: reco_core.artifacts.full_check)."""
     alternate = run_dir.parent / new_run_name(run_dir.parent, "soak-alt")
     alternate.mkdir()
     try:
         for name in [*read_manifest(run_dir).files, "manifest.json"]:
             os.link(run_dir / name, alternate / name)
+        if not (report := verify_run(alternate)).ok:
+            raise SystemExit(f"{alternate} fails verification: {report.summary()}")
         yield alternate
     finally:
         shutil.rmtree(alternate)

@@ -101,6 +101,9 @@ PRODUCT_META: Final = "product_meta.json.gz"
 VERSIONS: Final = "versions.json"
 PARAMS: Final = "params.json"
 MANIFEST: Final = "manifest.json"  # sha256 + size of every other file; written last
+# The record of the last full check the run passed (artifacts.full_check): not a file of the run,
+# neither listed in the manifest nor counted by its check
+VERIFIED: Final = "verified.json"
 
 PICKLES: Final = (MAPPING, MODEL, PAIR_BOOST_RAW, PAIR_BOOST_IDX, PAIR_REV_IDX)
 PRECOMPUTED: Final = (ITEM_EMB_NORM, TRAIN_POP, POP_BY_PROF_NORM, TOP_POPP_BY_PROF, ITEM_TO_GAMME, ITEM_IS_PL)

@@ -25,7 +25,7 @@ from typing import Any
 
 from reco_core.artifacts import layout as L
 from reco_core.errors import ArtifactError
-from reco_core.fsutil import atomic_path
+from reco_core.fsutil import TMP_PREFIX, atomic_path
 
 MANIFEST_FORMAT = "reco-manifest/1"
 _BLOCK = 1 << 20  # 1 MiB: hash big files without holding them in memory
@@ -62,8 +62,13 @@ def sha256_file(path: Path) -> str:
 
 
 def _run_entries(run_dir: Path) -> dict[str, os.stat_result]:
-    """Every entry of the run directory except the manifest, not following symlinks."""
-    return {name: os.lstat(run_dir / name) for name in os.listdir(run_dir) if name != L.MANIFEST}
+    """Every entry of the run directory but the manifest and the record of its full check (being
+    written included), not following symlinks."""
+    return {
+        name: os.lstat(run_dir / name)
+        for name in os.listdir(run_dir)
+        if name not in (L.MANIFEST, L.VERIFIED) and not name.startswith(f"{TMP_PREFIX}{L.VERIFIED}.")
+    }
 
 
 def write_manifest(run_dir: Path | str, *, run_id: str | None = None) -> Manifest:

@@ -11,11 +11,14 @@ before they existed). `check_originals=False` (loading for serving) leaves the o
 serving does not read - mapping.pkl, the .npz matrices, the pair indexes' pickles and
 product_meta.json.gz - at their checksums: parsing them is seconds of GIL-holding Python at
 300k products. The full check (`reco verify-artifacts`, promotion) parses them and checks that
-the companions hold exactly what they hold.
+the companions hold exactly what they hold, and a run that passed keeps a record of it (module
+full_check) so that its next full check, by `reco promote` on the serving host say, does not
+parse them again while the checksums and this code are unchanged.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from collections.abc import Callable
@@ -26,6 +29,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from reco_core.artifacts import columnar, full_check, pickles
 from reco_core.artifacts import layout as L
 from reco_core.artifacts.columnar import (
     ITEM_INDEX_FORMAT,
@@ -668,7 +672,9 @@ def inspect_run(
     `check_raw_pairs=False` (loading for serving) leaves pair_boost.pkl.gz at its checksum:
     unpickling it is seconds of GIL-holding work at 300k products for a file serving never reads.
     `check_originals=False` (loading for serving) does the same for the files the columnar
-    companions stand for (module doc), when the run has them.
+    companions stand for (module doc), when the run has them. The full check (both True) of a
+    run whose record says it passed it with these checksums and these checks is done as if both
+    were False, model included (full_check); one that passes is recorded.
     """
     run_dir = Path(run_dir).resolve()
     if not run_dir.is_dir():
@@ -680,6 +686,16 @@ def inspect_run(
     columnar = c.columnar_listed()
     if columnar is None:
         return VerifyReport(run_dir, c.problems, c.notes), None
+    full = check_originals and check_raw_pairs and columnar
+    reused = full_check.read_record(run_dir, manifest, _checks()) if full else None
+    if reused is not None and (reused.model_checked or not check_model or model_pickle_disabled()):
+        check_originals = check_raw_pairs = check_model = False
+        c.notes.append(
+            f"the original's files: passed the full check of {reused.checked_at} with these "
+            f"checksums ({L.VERIFIED}); not parsed again"
+        )
+    else:
+        reused = None
     originals = check_originals or not columnar
     index = c.columnar_index() if columnar else None
     mapping = None
@@ -695,7 +711,7 @@ def inspect_run(
                 c.fail(L.ITEM_IDS, f"not the product ids of {L.MAPPING}'s item_id_map by item index")
             if index[2] != from_mapping[1]:
                 c.fail(L.ITEM_INDEX, f"professions differ from those of {L.MAPPING}")
-    else:
+    elif reused is None:
         skipped = (L.MAPPING, L.USER_FEATURES, L.ITEM_FEATURES, L.INTERACTIONS, L.PRODUCT_META)
         c.notes.append(
             f"{', '.join(skipped)} and the pair indexes' pickles: checksums verified, not parsed "
@@ -728,7 +744,7 @@ def inspect_run(
     pairs_rev = c.pairs(L.PAIR_REV_IDX, sizes["items"], professions, columnar, check_originals)
     if check_raw_pairs:  # not served, but a fallback must at least load
         c.read(L.PAIR_BOOST_RAW, c.pickle)
-    else:
+    elif reused is None:
         c.notes.append(f"{L.PAIR_BOOST_RAW}: checksum verified, not unpickled (not read by serving)")
 
     ease = c.ease(sizes["items"])
@@ -740,11 +756,14 @@ def inspect_run(
     model_checked = check_model and not model_pickle_disabled() and mapping is not None
     if model_checked:
         c.model(mapping, checked.get(L.ITEM_EMB_NORM))
-    else:
+    elif reused is None:
         why = f"{DISABLE_MODEL_PICKLE_ENV}=1" if check_model and mapping is not None else "not requested"
         c.notes.append(f"{L.MODEL}: not unpickled ({why}); model check skipped")
 
+    model_checked = model_checked or (reused is not None and reused.model_checked)
     report = VerifyReport(run_dir, c.problems, c.notes, sizes["items"], sizes["professions"], model_checked)
+    if full and reused is None and report.ok:
+        full_check.write_record(run_dir, manifest, _checks(), model_checked=model_checked)
     if not report.ok or product_meta is None or params is None or versions is None:
         return report, None
     item_ids.setflags(write=False)
@@ -765,6 +784,12 @@ def inspect_run(
         substitutes=substitutes,
     )
     return report, parts
+
+
+@functools.cache
+def _checks() -> str:
+    """The digest of the code of the full check, which its record names (module full_check)."""
+    return full_check.code_digest(__file__, columnar.__file__, pickles.__file__)
 
 
 def _json_object(c: _Checker, name: str) -> dict[str, Any] | None:
