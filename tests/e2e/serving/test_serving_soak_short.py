@@ -50,3 +50,6 @@ def test_a_short_soak_with_promotions_loses_no_request(bench, tmp_path):
     assert result.deaths == 0
     assert set(result.followed.values()) == {result.current} and len(result.followed) == 2
     assert all(w.rss_mib and w.anon_mib for w in result.windows)
+    assert all(
+        len(w.worker_cores) == 2 and min(w.worker_cores) > 0 and 0 < w.busy <= 1 for w in result.windows
+    )  # the CPU columns
