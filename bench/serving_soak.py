@@ -328,8 +328,8 @@ def cpu_since(
     a window whose machine was busy nearly all the time measures the machine, not the server.
 
     Busy is 1 - idle / (wall time x CPUs): on these virtual machines /proc/stat's busy counters
-    miss ticks (a 10 s window summed to 17 CPU-seconds of 20, fewer than the workers alone used),
-    its idle time does not."""
+    miss ticks (in a 10 s window on 2 CPUs they counted 10.5 busy CPU-seconds where the workers
+    alone used 12.8), its idle time does not."""
     then, worker_seconds, idle = before
     now, seconds, idle_now = cpu_of(workers)
     used = tuple((s - worker_seconds.get(pid, 0.0)) / (now - then) for pid, s in sorted(seconds.items()))
