@@ -64,7 +64,7 @@ def prune_run_data(data_dir: Path, keep: int, protected: set[Path], *, dry_run: 
     survives as long as keep >= 1. A directory is renamed before it is deleted, so a crash never
     leaves a half-deleted extraction that looks complete.
     """
-    from reco_core.fsutil import TMP_PREFIX
+    from reco_core.fsutil import TMP_PREFIX, temporary_prefix
 
     if keep < 1:
         raise ValueError(
@@ -84,7 +84,7 @@ def prune_run_data(data_dir: Path, keep: int, protected: set[Path], *, dry_run: 
     protected = {p.resolve() for p in protected}
     doomed = [p for p in dirs[: max(0, len(dirs) - keep)] if p.resolve() not in protected]
     for path in [] if dry_run else doomed:
-        trash = path.with_name(f"{TMP_PREFIX}{path.name}.deleting")
+        trash = path.with_name(f"{temporary_prefix(path.name)}deleting")
         os.rename(path, trash)
         shutil.rmtree(trash)
     return doomed

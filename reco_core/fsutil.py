@@ -17,6 +17,12 @@ from pathlib import Path
 TMP_PREFIX = ".tmp-"
 
 
+def temporary_prefix(name: str) -> str:
+    """How every temporary entry standing for `name` begins (being written, being deleted, a link
+    being swapped): `.tmp-<name>.`, so that a glob or a prefix test finds them all."""
+    return f"{TMP_PREFIX}{name}."
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -48,7 +54,7 @@ def atomic_path(dest: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside `dest`; on success it becomes `dest`, on error it is removed."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(dest.name), dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     _publishable(tmp, 0o666)
@@ -80,7 +86,7 @@ def atomic_dir(dest: Path | str) -> Iterator[Path]:
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{dest.name}.", dir=dest.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(dest.name), dir=dest.parent))
     _publishable(tmp, 0o777)
     try:
         yield tmp

@@ -25,7 +25,7 @@ from typing import Any
 
 from reco_core.artifacts import layout as L
 from reco_core.errors import ArtifactError
-from reco_core.fsutil import TMP_PREFIX, atomic_path
+from reco_core.fsutil import atomic_path, temporary_prefix
 
 MANIFEST_FORMAT = "reco-manifest/1"
 _BLOCK = 1 << 20  # 1 MiB: hash big files without holding them in memory
@@ -67,7 +67,7 @@ def _run_entries(run_dir: Path) -> dict[str, os.stat_result]:
     return {
         name: os.lstat(run_dir / name)
         for name in os.listdir(run_dir)
-        if name not in (L.MANIFEST, L.VERIFIED) and not name.startswith(f"{TMP_PREFIX}{L.VERIFIED}.")
+        if name not in (L.MANIFEST, L.VERIFIED) and not name.startswith(temporary_prefix(L.VERIFIED))
     }
 
 

@@ -42,7 +42,7 @@ from reco_core.artifacts import layout as L
 from reco_core.artifacts.layout import RUNS, Kind
 from reco_core.artifacts.manifest import lower_thread_priority
 from reco_core.errors import ArtifactError
-from reco_core.fsutil import TMP_PREFIX, fsync_dir
+from reco_core.fsutil import TMP_PREFIX, fsync_dir, temporary_prefix
 
 log = logs.get_logger("artifacts")
 
@@ -93,7 +93,7 @@ def new_run_name(
 
 def _name_taken(root: Path, name: str) -> bool:
     path = root / name
-    return path.exists() or path.is_symlink() or any(root.glob(f"{TMP_PREFIX}{name}.*"))
+    return path.exists() or path.is_symlink() or any(root.glob(f"{temporary_prefix(name)}*"))
 
 
 def list_runs(root: Path | str, kind: Kind = RUNS) -> list[Path]:
@@ -255,7 +255,7 @@ def _existing_root(root: Path | str) -> Path:
 
 def _swap_current(root: Path, link: Path, run_name: str) -> None:
     """Point `link` at `run_name` atomically: a temporary symlink renamed over it, then persisted."""
-    tmp = root / f"{TMP_PREFIX}{link.name}.{os.getpid()}"
+    tmp = root / f"{temporary_prefix(link.name)}{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     os.symlink(run_name, tmp)  # relative: the root can be moved or mounted elsewhere
@@ -410,7 +410,7 @@ def _cleanup(root: Path, keep: int, *, dry_run: bool, now: float | None, kind: K
     stale = sorted(p for p in root.iterdir() if p.name.startswith(TMP_PREFIX) and p.lstat().st_mtime < cutoff)
     if not dry_run:
         for run in doomed:
-            trash = root / f"{TMP_PREFIX}{run.name}.deleting"
+            trash = root / f"{temporary_prefix(run.name)}deleting"
             if trash.exists():  # left by an interrupted clean-up of the same run
                 shutil.rmtree(trash)
             os.rename(run, trash)

@@ -53,7 +53,7 @@ from reco_core.contract import (
     write_parquet,
 )
 from reco_core.errors import DataContractError, RecoError
-from reco_core.fsutil import TMP_PREFIX, atomic_path
+from reco_core.fsutil import atomic_path, temporary_prefix
 from reco_core.warehouse import baskets as B
 from reco_core.warehouse import queries as Q
 from reco_core.warehouse.connect import mask, open_warehouse
@@ -262,7 +262,7 @@ def _remove_leftovers(out_dir: Path) -> None:
     names = (C.VENTES_FILE, C.DETAILS_FILE, C.HOLDOUT_FILE, C.PAIRS_FILE, C.EXTRACTION_SUMMARY_FILE)
     if out_dir.is_dir():
         for name in names:
-            for path in out_dir.glob(f"{TMP_PREFIX}{name}.*"):
+            for path in out_dir.glob(f"{temporary_prefix(name)}*"):
                 path.unlink(missing_ok=True)
 
 
