@@ -15,10 +15,8 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 WORKERS ?= 1
 SERVE_PID := $(VAR)/serve.pid
-# uvicorn kills a worker that misses its 5 s health check; loading a large run holds the GIL for
-# seconds at a time (docs/serving.md, "Several workers"), so allow a minute.
-SERVE_CMD = $(BIN)/python -m uvicorn serving.app:app --host $(HOST) --port $(PORT) --workers $(WORKERS) \
-  --timeout-worker-healthcheck 60
+# uvicorn under its own supervisor, each worker listening on its own socket (serving/__main__.py)
+SERVE_CMD = $(BIN)/python -m serving --host $(HOST) --port $(PORT) --workers $(WORKERS)
 SEED ?= 42
 PYTEST_ARGS ?=
 TRAIN_FLAGS ?= --make-current-symlink

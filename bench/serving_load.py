@@ -188,11 +188,16 @@ def basket_bodies(
 # --- server ------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def serving(
-    run_dir: Path, workers: int, admin_key: str, log: Path, access_log: bool
+    run_dir: Path, workers: int, admin_key: str, log: Path, access_log: bool, shared_socket: bool = False
 ) -> Iterator[psutil.Process]:
+    """The API as `make serve` starts it (`python -m serving`: a listening socket per worker), or,
+    with `shared_socket`, as `uvicorn --workers` does (one socket the workers share)."""
     env = {**os.environ, "ARTIFACT_DIR": str(run_dir), "ADMIN_KEY": admin_key, "RECO_LOG_LEVEL": "WARNING"}
-    cmd = [sys.executable, "-m", "uvicorn", "serving.app:app", "--host", "127.0.0.1", "--port", str(PORT)]
-    cmd += ["--workers", str(workers), "--timeout-worker-healthcheck", "60"]  # as make serve
+    if shared_socket:
+        cmd = [sys.executable, "-m", "uvicorn", "serving.app:app", "--timeout-worker-healthcheck", "60"]
+    else:
+        cmd = [sys.executable, "-m", "serving"]
+    cmd += ["--host", "127.0.0.1", "--port", str(PORT), "--workers", str(workers)]
     cmd += [] if access_log else ["--no-access-log"]
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -200,7 +205,7 @@ def serving(
         )
     try:
         start = time.monotonic()
-        wait_ready(process, log)
+        wait_ready(process, workers, log)
         print(f"{workers} worker(s) ready in {time.monotonic() - start:.0f} s", flush=True)
         yield psutil.Process(process.pid)
     finally:
@@ -212,16 +217,30 @@ def serving(
             process.wait()
 
 
-def wait_ready(process: subprocess.Popen, log: Path, timeout: float = 900) -> None:
+def add_shared_socket_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="serve with `uvicorn --workers` (one listening socket the workers share), for comparison",
+    )
+
+
+def wait_ready(process: subprocess.Popen, workers: int, log: Path, timeout: float = 900) -> None:
+    """Until every worker answers: wrk's connections, kept for a whole phase, would otherwise all
+    go to the workers already up (a worker listens once it has loaded its run)."""
     deadline = time.monotonic() + timeout
+    answered: set[int] = set()
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"uvicorn exited; see {log}")
-        with contextlib.suppress(httpx.HTTPError):
+            sys.exit(f"the server exited; see {log}")
+        with contextlib.suppress(httpx.HTTPError):  # a fresh connection each time
             if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).status_code == 200:
-                return
+                answered.add(httpx.get(f"http://127.0.0.1:{PORT}/version", timeout=2).json()["worker_pid"])
+                if len(answered) == workers:
+                    return
+                continue
         time.sleep(0.5)
-    sys.exit(f"not ready after {timeout:.0f} s; see {log}")
+    sys.exit(f"{len(answered)} of {workers} workers ready after {timeout:.0f} s; see {log}")
 
 
 def workers_of(master: psutil.Process) -> list[psutil.Process]:
@@ -340,6 +359,7 @@ def main() -> None:
     parser.add_argument(
         "--access-log", action="store_true", help="keep uvicorn's access log on (as make serve)"
     )
+    add_shared_socket_flag(parser)
     args = parser.parse_args()
 
     load1 = os.getloadavg()[0]
@@ -359,7 +379,7 @@ def main() -> None:
     reload_calls: list[tuple[int, float]] = []
 
     c = args.connections
-    with serving(run_dir, 2, admin_key, log, args.access_log) as master:
+    with serving(run_dir, 2, admin_key, log, args.access_log, args.shared_socket) as master:
         run_wrk(wrk, saturate, 5, c, "warm-up")
         results.append(run_wrk(wrk, saturate, args.duration, c, "2 workers, saturated"))
         results.append(run_wrk(wrk, paced, args.duration, c, f"2 workers, paced ({args.rate}/s)"))
@@ -372,7 +392,7 @@ def main() -> None:
         results.append(run_wrk(wrk, paced, seconds, c, f"2 workers, paced, {args.reloads} reloads"))
         thread.join()
         two_after = memory(workers_of(master), run_dir)
-    with serving(run_dir, 1, admin_key, log, args.access_log) as master:
+    with serving(run_dir, 1, admin_key, log, args.access_log, args.shared_socket) as master:
         run_wrk(wrk, saturate, 5, c, "warm-up")
         results.append(run_wrk(wrk, saturate, args.duration, c, "1 worker, saturated"))
         one = memory(workers_of(master), run_dir)
@@ -381,6 +401,7 @@ def main() -> None:
     print(
         f"\nrun {run_dir}, basket {args.basket}, k {args.k}, expand, {args.connections} connections, "
         f"wrk -t2, access log {access}"
+        + (", one listening socket shared (uvicorn --workers)" if args.shared_socket else "")
     )
     columns = ("req/s", 9), ("p50 ms", 7), ("p90 ms", 7), ("p99 ms", 7), ("max ms", 8), ("errors", 7)
     print(f"{'phase':<36} " + " ".join(f"{name:>{width}}" for name, width in columns) + f" {'c/r/w/t/s':>11}")

@@ -200,6 +200,7 @@ def soak(
     reload_check_seconds: float = 5.0,
     port: int = 8766,
     branches: int = 0,
+    shared_socket: bool = False,
 ) -> SoakResult:
     """Serve the root of `run_dir` with 2 workers, load it with wrk for `seconds` while promoting
     `run_dir` and an alternate in turn every `promote_every` seconds.
@@ -207,7 +208,7 @@ def soak(
     `branches` > 0: two synthetic catalogue states of that many branches are written beside the
     run, every request asks for a random branch (`agence`), and each promotion also swaps
     catalog_current to the other state: the controls and the following of catalog_current under
-    load."""
+    load. `shared_socket`: serve with `uvicorn --workers` instead of `python -m serving`."""
     load.PORT = port  # serving_load's helpers all talk to load.PORT; another port lets both benches run
     wrk = load.ensure_wrk()
     root = run_dir.parent
@@ -234,7 +235,7 @@ def soak(
     with (
         environment(RELOAD_CHECK_SECONDS=str(reload_check_seconds)),  # the workers' watcher interval
         alternate_of(run_dir) as alternate,
-        load.serving(root, 2, secrets.token_hex(16), log, False) as master,
+        load.serving(root, 2, secrets.token_hex(16), log, False, shared_socket) as master,
     ):
         url = f"http://127.0.0.1:{load.PORT}"
         pair = (alternate, run_dir)
@@ -403,6 +404,7 @@ def main() -> None:
         default=0,
         help="N > 0: requests at random branches of a synthetic catalogue state, swapped at each promotion",
     )
+    load.add_shared_socket_flag(parser)
     args = parser.parse_args()
 
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other jobs skew the figures)")
@@ -411,6 +413,7 @@ def main() -> None:
         f"soak: {args.minutes:g} min at {args.rate}/s ({args.connections} connections), 2 workers, "
         f"a promotion every {args.promote_every:g} s"
         + (f" (run and catalogue state, requests at {args.branches} branches)" if args.branches else "")
+        + (", one listening socket shared (uvicorn --workers)" if args.shared_socket else "")
         + f"; run {run_dir}\n{HEADER}",
         flush=True,
     )
@@ -425,6 +428,7 @@ def main() -> None:
         k=args.k,
         port=args.port,
         branches=args.branches,
+        shared_socket=args.shared_socket,
     )
     report(result)
     sys.exit(0 if result.ok else 1)

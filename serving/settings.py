@@ -27,6 +27,8 @@ class Settings(RecoSettings):
 
     port: int = Field(8080, ge=1, le=65535)
     host: str = "127.0.0.1"
+    # worker processes of `python -m serving` (serving/listeners.py: one listening socket each)
+    workers: int = Field(1, ge=1)
     admin_key: SecretStr | None = None
     # Without ADMIN_KEY, /reload is closed unless this says the deployment wants it open.
     allow_unauthenticated_reload: bool = False

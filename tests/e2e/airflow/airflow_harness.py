@@ -95,11 +95,11 @@ class Api:
 
 @contextlib.contextmanager
 def serving_api(artifact_root: Path, admin_key: str, log: Path) -> Iterator[Api]:
-    """`python -m uvicorn serving.app:app` on a free port over `artifact_root`, stopped on exit."""
+    """`python -m serving` on a free port over `artifact_root`, stopped on exit."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RECO_"))}
     env |= {"RECO_ARTIFACT_ROOT": str(artifact_root), "ADMIN_KEY": admin_key, "PORT": str(port)}
-    cmd = [sys.executable, "-m", "uvicorn", "serving.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "serving", "--host", "127.0.0.1", "--port", str(port)]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

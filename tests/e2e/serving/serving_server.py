@@ -1,4 +1,5 @@
-"""Helpers of the serving end-to-end tests: a real uvicorn process serving tiny runs, over HTTP.
+"""Helpers of the serving end-to-end tests: the real API process (`python -m serving`, uvicorn)
+serving tiny runs, over HTTP.
 
 Two template runs are built once per session and copied into each test's artifact root:
 A (6 items) and B (12 items). Their product ids overlap on the first 6 items only and their
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parents[3]
 SERVICE_VARS = (
     "PORT",
     "HOST",
+    "WORKERS",
     "ARTIFACT_DIR",
     "RECO_ARTIFACT_ROOT",
     "ADMIN_KEY",
@@ -112,7 +114,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(log_dir: Path, workers: int = 1, **env: str) -> Iterator[Server]:
-    """`python -m uvicorn serving.app:app` with `env` (service variables in upper case), stopped on exit.
+    """`python -m serving` with `env` (service variables in upper case), stopped on exit.
 
     Returns once /healthz answers (200 or 503): the app has finished starting up.
     """
@@ -120,14 +122,8 @@ def running_server(log_dir: Path, workers: int = 1, **env: str) -> Iterator[Serv
     environ = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
     environ.update(env, RECO_LOG_LEVEL="INFO")
     log = log_dir / f"uvicorn-{port}.log"
-    cmd = [sys.executable, "-m", "uvicorn", "serving.app:app", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += [
-        "--workers",
-        str(workers),
-        "--timeout-worker-healthcheck",
-        "60",
-        "--no-access-log",
-    ]  # as make serve
+    cmd = [sys.executable, "-m", "serving", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--workers", str(workers), "--no-access-log"]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             cmd, env=environ, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -85,8 +85,8 @@ def test_no_secret_in_the_logs_nor_in_any_answer(tmp_path, templates):
 
 
 def serve_command(port: int, var: Path) -> str:
-    """The uvicorn command line `make serve-fg` runs (make -n prints it without running anything);
-    it writes its pid file under `var`."""
+    """The command line `make serve-fg` runs (make -n prints it without running anything); it
+    writes its pid file under `var`."""
     dry = subprocess.run(
         ["make", "-n", "serve-fg", f"PORT={port}", f"VAR={var}"],
         cwd=REPO,
@@ -94,7 +94,7 @@ def serve_command(port: int, var: Path) -> str:
         text=True,
         check=True,
     )
-    [line] = [line for line in dry.stdout.splitlines() if "uvicorn serving.app:app" in line]
+    [line] = [line for line in dry.stdout.splitlines() if "-m serving " in line]
     return line
 
 
