@@ -238,8 +238,7 @@ def wait_ready(process: subprocess.Popen, workers: int, log: Path, timeout: floa
                 answered.add(httpx.get(f"http://127.0.0.1:{PORT}/version", timeout=2).json()["worker_pid"])
                 if len(answered) == workers:
                     return
-                continue
-        time.sleep(0.5)
+        time.sleep(0.2)
     sys.exit(f"{len(answered)} of {workers} workers ready after {timeout:.0f} s; see {log}")
 
 

@@ -1,8 +1,9 @@
-"""`python -m serving`: the API on HOST:PORT with WORKERS processes, each listening on its own socket.
+"""The API on HOST:PORT with WORKERS processes, each listening on its own socket.
 
-It is `uvicorn serving.app:app --workers N` but for the listening sockets (serving/listeners.py):
-uvicorn's supervisor still starts, health-checks and restarts the workers, and HUP, TTIN and TTOU
-mean what they mean to it. The flags override the settings' HOST, PORT and WORKERS.
+`python -m serving` is `uvicorn serving.app:app --workers N` but for the listening sockets
+(serving/listeners.py): uvicorn's supervisor still starts, health-checks and restarts the workers,
+and HUP, TTIN and TTOU mean what they mean to it. The flags override the settings' HOST, PORT and
+WORKERS.
 """
 
 from __future__ import annotations
@@ -28,11 +29,15 @@ def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace
     parser = argparse.ArgumentParser(prog="python -m serving", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=settings.host, help="default: HOST (%(default)s)")
     parser.add_argument("--port", type=int, default=settings.port, help="default: PORT (%(default)s)")
-    parser.add_argument("--workers", type=int, default=settings.workers, help="default: WORKERS")
+    parser.add_argument(
+        "--workers", type=int, default=settings.workers, help="default: WORKERS (%(default)s)"
+    )
     parser.add_argument("--no-access-log", action="store_true", help="leave out uvicorn's access log")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, not {args.workers}")
+    if not 1 <= args.port <= 65535:
+        parser.error(f"--port must be from 1 to 65535, not {args.port}")
     return args
 
 

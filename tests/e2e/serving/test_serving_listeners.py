@@ -7,7 +7,9 @@ socket most of such a burst went to one worker (docs/serving.md, "Several worker
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,9 +27,10 @@ def listening_inodes(master_pid: int, port: int) -> dict[int, int]:
     """Worker pid -> inode of its socket listening on `port` (workers not yet listening left out)."""
     found = {}
     for child in psutil.Process(master_pid).children():
-        for conn in child.net_connections(kind="tcp"):
-            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port:
-                found[child.pid] = os.stat(f"/proc/{child.pid}/fd/{conn.fd}").st_ino
+        with contextlib.suppress(psutil.Error, FileNotFoundError):  # a worker just killed
+            for conn in child.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port:
+                    found[child.pid] = os.stat(f"/proc/{child.pid}/fd/{conn.fd}").st_ino
     return found
 
 
@@ -57,6 +60,23 @@ def test_each_worker_listens_on_its_own_socket_and_a_burst_reaches_both(tmp_path
     counts = {pid: pids.count(pid) for pid in set(pids)}
     assert set(counts) == set(inodes), counts  # each worker holds some of the burst's connections
     assert min(counts.values()) >= BURST // 8, counts  # by hash: 32 +- 4; under 8 about 1 time in 10^10
+
+
+def test_a_killed_worker_is_replaced_by_one_with_a_socket_of_its_own(tmp_path, templates):
+    root = make_root(tmp_path, templates)
+    with running_server(tmp_path, workers=2, ARTIFACT_DIR=str(root)) as srv:
+        port = int(srv.url.rsplit(":", 1)[1])
+        before = wait_for_listeners(srv.process.pid, port, 2)
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while not set(after := listening_inodes(srv.process.pid, port)) - set(before):
+            assert time.monotonic() < deadline, f"no replacement listening: {after}\n{srv.log_tail()}"
+            time.sleep(0.2)
+        after = wait_for_listeners(srv.process.pid, port, 2)
+        assert victim not in after and len(set(after.values())) == 2, (before, after)
+        with httpx.Client(base_url=srv.url, timeout=30) as client:
+            assert client.get("/healthz").status_code == 200
 
 
 def test_a_port_already_listened_on_is_refused_in_one_line(tmp_path):
