@@ -1,7 +1,7 @@
 """The API image's CMD and HEALTHCHECK, run as written in Dockerfile.api with its ENV, on this
-machine's venv instead of the image's (no Docker engine here): uvicorn starts with $WORKERS
-workers as PID of the shell it replaces, the probe fails while no run is served and passes once
-a run is promoted, and SIGTERM stops it cleanly."""
+machine's venv instead of the image's (no Docker engine here): the launcher (`python -m serving`)
+starts $WORKERS uvicorn workers, the probe fails while no run is served and passes once a run is
+promoted, and SIGTERM stops it cleanly."""
 
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def test_image_command_serves_and_healthcheck_follows_readiness(tmp_path: Path) 
             lambda: _answers(f"http://127.0.0.1:{port}/healthz") or process.poll() is not None, 90, "uvicorn"
         )
         assert process.poll() is None, log.read_text()
-        # exec: the shell became uvicorn, which runs $WORKERS worker processes.
-        assert "uvicorn" in " ".join(psutil.Process(process.pid).cmdline())
+        # the launcher itself is the image's process (no shell), and runs $WORKERS worker processes
+        assert psutil.Process(process.pid).cmdline()[-2:] == ["-m", "serving"]
         _wait(lambda: len(_workers(process.pid)) == 2, 30, "2 workers")
 
         assert _probe(probe, env) != 0, "healthy with no run to serve"
