@@ -25,46 +25,55 @@ APP = "serving.app:app"
 HEALTHCHECK_SECONDS = 60
 
 
-def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
+def _parser() -> argparse.ArgumentParser:
+    def default(name: str) -> str:
+        return f"default: {name.upper()}, else {Settings.model_fields[name].default}"
+
     parser = argparse.ArgumentParser(prog="python -m serving", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=settings.host, help="default: HOST (%(default)s)")
-    parser.add_argument("--port", type=int, default=settings.port, help="default: PORT (%(default)s)")
-    parser.add_argument(
-        "--workers", type=int, default=settings.workers, help="default: WORKERS (%(default)s)"
-    )
+    parser.add_argument("--host", help=default("host"))
+    parser.add_argument("--port", type=int, help=default("port"))
+    parser.add_argument("--workers", type=int, help=default("workers"))
     parser.add_argument("--no-access-log", action="store_true", help="leave out uvicorn's access log")
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error(f"--workers must be at least 1, not {args.workers}")
-    if not 1 <= args.port <= 65535:
-        parser.error(f"--port must be from 1 to 65535, not {args.port}")
-    return args
+    return parser
+
+
+def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
+    """The settings with the flags given in place of HOST, PORT and WORKERS, validated by the one
+    model: a bad flag is named as a flag (exit 2, as argparse), a bad variable as the variable."""
+    given = {name: getattr(args, name) for name in ("host", "port", "workers")}
+    flags = {name: value for name, value in given.items() if value is not None}
+    try:
+        return Settings(**flags)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(map(str, first["loc"]))
+        if field in flags:
+            parser.error(f"invalid --{field}: {first['msg']}")
+        sys.exit(f"python -m serving: invalid {field.upper()}: {first['msg']}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        sys.exit(f"python -m serving: invalid {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
-    args = parse_args(argv, settings)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = _settings(parser, args)
+    host, port, workers = settings.host, settings.port, settings.workers
     config = uvicorn.Config(
         APP,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=host,
+        port=port,
+        workers=workers,
         access_log=not args.no_access_log,
         timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
     )
-    if (busy := port_in_use(args.host, args.port)) is not None:
-        sys.exit(f"python -m serving: cannot listen on {args.host}:{args.port}: {busy.strerror}")
-    if args.workers == 1:
+    if (busy := port_in_use(host, port)) is not None:
+        sys.exit(f"python -m serving: cannot listen on {host}:{port}: {busy.strerror}")
+    if workers == 1:
         server = uvicorn.Server(config)
         server.run()
         if not server.started:
             sys.exit(STARTUP_FAILURE)
         return
-    Multiprocess(config, sockets=OwnListeningSocket(args.host, args.port)).run()  # type: ignore[arg-type]
+    Multiprocess(config, sockets=OwnListeningSocket(host, port)).run()  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
