@@ -217,6 +217,10 @@ def serving(
             process.wait()
 
 
+# in the header of a --shared-socket run
+SHARED_SOCKET_NOTE = ", one listening socket shared (uvicorn --workers)"
+
+
 def add_shared_socket_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shared-socket",
@@ -399,8 +403,7 @@ def main() -> None:
     access = "on" if args.access_log else "off"
     print(
         f"\nrun {run_dir}, basket {args.basket}, k {args.k}, expand, {args.connections} connections, "
-        f"wrk -t2, access log {access}"
-        + (", one listening socket shared (uvicorn --workers)" if args.shared_socket else "")
+        f"wrk -t2, access log {access}" + (SHARED_SOCKET_NOTE if args.shared_socket else "")
     )
     columns = ("req/s", 9), ("p50 ms", 7), ("p90 ms", 7), ("p99 ms", 7), ("max ms", 8), ("errors", 7)
     print(f"{'phase':<36} " + " ".join(f"{name:>{width}}" for name, width in columns) + f" {'c/r/w/t/s':>11}")

@@ -413,7 +413,7 @@ def main() -> None:
         f"soak: {args.minutes:g} min at {args.rate}/s ({args.connections} connections), 2 workers, "
         f"a promotion every {args.promote_every:g} s"
         + (f" (run and catalogue state, requests at {args.branches} branches)" if args.branches else "")
-        + (", one listening socket shared (uvicorn --workers)" if args.shared_socket else "")
+        + (load.SHARED_SOCKET_NOTE if args.shared_socket else "")
         + f"; run {run_dir}\n{HEADER}",
         flush=True,
     )
