@@ -35,8 +35,9 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 # About 3 minutes on 2 cores the first time (pip: ~1.5 min); each step says what it does.
-$(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh
-	@echo "setup 1/4: Debian packages (database servers, ODBC drivers, Chromium, wrk; only the missing ones)"
+# kernels.pyx: pip compiles it at install (editable: into the source tree), so an edit needs a new one.
+$(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh reco_core/ranking/kernels.pyx
+	@echo "setup 1/4: Debian packages (database servers, ODBC drivers, Chromium, wrk, g++; only the missing ones)"
 	bash scripts/install-system-deps.sh
 	@echo "setup 2/4: Python >= 3.11 and .venv"
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

@@ -5,7 +5,6 @@ Apart from learned.py so that the RankerIndex can hold the model without importi
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from reco_core.errors import RecoError
+from reco_core.ranking import kernels
 from reco_core.ranking.signals import Signal
 
 # (feature name, signal it explains), in the column order of the model's input.
@@ -51,42 +51,54 @@ for _column, (_, _signal) in enumerate(FEATURES):
         ABLATED.setdefault(_signal, []).append(_column)
 
 
-_PREDICT_PARAMETERS = ctypes.c_char_p(b"num_threads=1")
+def forest(model: str, columns: np.ndarray) -> kernels.Forest:
+    """The trees of a LightGBM text model as the compiled evaluator's arrays; `columns`: the FEATURES
+    column of each of the model's inputs.
 
-
-def raw_scores(booster: Any, x: np.ndarray) -> np.ndarray:
-    """booster.predict(x, raw_score=True, num_threads=1) of float32 features (the ranking's), by
-    LightGBM's C function directly.
-
-    Booster.predict builds a predictor object, deep-copies its parameters and asks the C library
-    for the output size on every call: ~30 microseconds, twice per request, more than predicting
-    50 rows. This is the one C call it ends with (LGBM_BoosterPredictForMat, a stable function of
-    the C API); tests/unit/ranking/test_ranking_blend_model.py holds it equal to Booster.predict.
-    """
-    from lightgbm.basic import _C_API_DTYPE_FLOAT32, _C_API_PREDICT_RAW_SCORE, _LIB, _safe_call
-
-    rows = np.ascontiguousarray(x, dtype=np.float32)
-    out = np.empty(len(rows), dtype=np.float64)
-    written = ctypes.c_int64(0)
-    _safe_call(
-        _LIB.LGBM_BoosterPredictForMat(
-            booster._handle,
-            ctypes.c_void_p(rows.ctypes.data),
-            ctypes.c_int(_C_API_DTYPE_FLOAT32),
-            ctypes.c_int32(rows.shape[0]),
-            ctypes.c_int32(rows.shape[1]),
-            ctypes.c_int(1),  # row-major
-            ctypes.c_int(_C_API_PREDICT_RAW_SCORE),
-            ctypes.c_int(0),  # from the first tree
-            ctypes.c_int(-1),  # to the last
-            _PREDICT_PARAMETERS,
-            ctypes.byref(written),
-            ctypes.c_void_p(out.ctypes.data),  # double *
-        )
+    Raises RecoError for what the evaluator does not do: categorical splits, linear trees,
+    several trees per iteration (multiclass), averaged outputs (random forests), splits that send
+    a missing value a default way (LightGBM's missing types Zero and NaN: fitted on data with NaN
+    or with zero_as_missing). The blend's training makes none of these."""
+    head, _, rest = model.partition("\nTree=")
+    header = dict(line.split("=", 1) for line in head.splitlines() if "=" in line)
+    if header.get("num_tree_per_iteration", "1") != "1" or "average_output" in head.splitlines():
+        raise RecoError("the blend model is not a single-output boosted model")
+    feature, threshold, left, right, leaf_value, root = ([] for _ in range(6))
+    nodes = leaves = 0
+    for block in rest.partition("end of trees")[0].split("\nTree=") if rest else []:
+        fields = dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line)
+        if fields.get("num_cat", "0") != "0" or fields.get("is_linear", "0") != "0":
+            raise RecoError("the blend model has categorical splits or linear trees")
+        values = np.array(fields["leaf_value"].split(), dtype=np.float64)
+        if len(values) == 1:
+            root.append(~leaves)
+        else:
+            if (np.array(fields["decision_type"].split(), dtype=np.int64) & ~_DEFAULT_LEFT).any():
+                raise RecoError("the blend model sends missing values a default way at some splits")
+            feature.append(columns[np.array(fields["split_feature"].split(), dtype=np.int64)])
+            threshold.append(np.array(fields["threshold"].split(), dtype=np.float64))
+            for side, name in ((left, "left_child"), (right, "right_child")):
+                child = np.array(fields[name].split(), dtype=np.int64)
+                side.append(np.where(child >= 0, child + nodes, ~(~child + leaves)))
+            root.append(nodes)
+            nodes += len(values) - 1
+        leaf_value.append(values)
+        leaves += len(values)
+    return kernels.Forest(
+        _concat(feature, np.int32),
+        _concat(threshold, np.float64),
+        _concat(left, np.int32),
+        _concat(right, np.int32),
+        _concat(leaf_value, np.float64),
+        np.array(root, dtype=np.int32),
     )
-    if written.value != len(rows):
-        raise RecoError(f"the blend model gave {written.value} scores for {len(rows)} rows")
-    return out
+
+
+_DEFAULT_LEFT = 2  # LightGBM's decision_type bit kDefaultLeftMask; the others: categorical, missing type
+
+
+def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype)
 
 
 # bool [signals, features]: the columns ABLATED zeroes for each signal, in its order
@@ -100,12 +112,14 @@ class LearnedBlend:
     """A fitted lambdarank model; `score` ranks a pool, `explain` breaks scores down by signal.
 
     `score` and `explain` take rows of every FEATURES column; a model fitted on fewer (a run
-    trained before a feature was added) reads its own `columns` of them, so that such a run stays
-    servable after an upgrade.
+    trained before a feature was added) reads its own columns of them, so that such a run stays
+    servable after an upgrade. The scores are the compiled evaluator's (`trees`), equal to the
+    booster's raw scores (tests/unit/ranking/test_ranking_blend_model.py); the booster is what
+    training fitted, kept to write and to check the model.
     """
 
     booster: Any  # lightgbm.Booster
-    columns: np.ndarray | None = None  # the model's inputs, as FEATURES columns; None: all, in order
+    trees: kernels.Forest
 
     @classmethod
     def from_text(cls, model: str, features: Sequence[str] = FEATURE_NAMES) -> LearnedBlend:
@@ -124,16 +138,12 @@ class LearnedBlend:
         if booster.num_feature() != len(features):
             count = booster.num_feature()
             raise RecoError(f"the model reads {count} features, its metadata names {len(features)}")
-        if tuple(features) == FEATURE_NAMES:
-            return cls(booster)
-        return cls(booster, np.array([FEATURE_NAMES.index(name) for name in features]))
+        columns = np.array([FEATURE_NAMES.index(name) for name in features], dtype=np.int64)
+        return cls(booster, forest(model, columns))
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """The model's raw scores of the rows of `x` (float64), on the calling thread."""
-        if not len(x):
-            return np.zeros(0)
-        inputs = x if self.columns is None else x[:, self.columns]
-        return raw_scores(self.booster, inputs)
+        return self.trees.predict(np.ascontiguousarray(x, dtype=np.float32))
 
     def explain(self, x: np.ndarray, scores: np.ndarray | None = None) -> list[dict[Signal, float]]:
         """Per row of `x`: each signal's part of the score, by ablation.

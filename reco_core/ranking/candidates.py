@@ -20,7 +20,9 @@ their rows whole at the default (1000; rows hold at most --pair-topk = 500 entri
 
 The pair signals are sums over exactly those rows, so they are accumulated while the pool is
 built: candidates are mapped to a compact id space (their rank in the sorted pool, not arrays of
-n_items per signal) and each table's entries are summed with np.bincount.
+n_items per signal) and each table's entries are summed into its signal's row. Both passes over
+the rows (the pool's items, then the sums) are compiled loops (kernels.pyx): as numpy calls, a
+request spent more in the interpreter than in the arithmetic.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reco_core.artifacts.run import CsrPairs
+from reco_core.ranking import kernels
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
@@ -92,13 +95,11 @@ def build_pool(
 ) -> CandidatePool:
     """The pool of a basket (item indices; may be empty) scored for `mix`; only candidates that
     `keep` allows, when given."""
-    n_basket = len(basket)
-    tables = _pair_tables(index, mix, params, n_basket)
-    entry_items, entry_scores, lens = _read_rows([(table, take) for table, take, _, _ in tables], basket)
-
+    tables = _pair_tables(index, mix, params, len(basket))
+    reads = [(table.indptr, table.indices, table.scores, take) for table, take, _, _ in tables]
     popp = _concat([index.popp_top[p][: params.TOP_POPP] for p in mix.rows], np.int64)
     popg = index.pop_order[: params.TOP_POPG]
-    items = _without(_sorted_unique(np.concatenate([entry_items, popp, popg])), np.sort(basket))
+    items = kernels.pool_items(reads, basket, popp, popg, index.n_items)
     if keep is not None:
         items = items[keep.keep(items)]
     if len(items) < min_size:
@@ -106,32 +107,19 @@ def build_pool(
         popg = np.concatenate([popg, extra])
         items = np.sort(np.concatenate([items, extra]))
 
-    n = len(items)
-    with index.scratch() as slot:  # only read where written just below
-        if keep is not None:  # entries and popular items that were filtered out: the dropped bin
-            slot[entry_items] = n
-            slot[popp] = n
-            slot[popg] = n
-        slot[items] = np.arange(n, dtype=np.int32)
-        slot[basket] = n  # entries naming a basket item land in an extra bin, dropped
-        local = slot[entry_items]
-        from_popp, from_popg = _flags(slot[popp], n), _flags(slot[popg], n)
-    sums = np.zeros((len(POOL_SIGNALS), n + 1))
-    stops = np.cumsum(lens.sum(axis=1)).tolist()
-    for (_, _, signal, factor), start, stop in zip(tables, [0, *stops], stops, strict=False):
-        sums[signal] += factor * np.bincount(
-            local[start:stop], weights=entry_scores[start:stop], minlength=n + 1
-        )
+    signals = np.array([signal for _, _, signal, _ in tables], dtype=np.int64)
+    factors = np.array([factor for _, _, _, factor in tables], dtype=np.float64)
     # links count pair tables only: an EASE entry is a score, not a co-purchase
-    pair_lens = lens[[signal != EASE for _, _, signal, _ in tables]]
-    entry_basket = np.repeat(np.tile(np.arange(n_basket), len(pair_lens)), pair_lens.ravel())
-    link_bits = _link_bits(local[: len(entry_basket)], entry_basket, n_basket, n + 1)[:, :n]
+    counted = (signals != EASE).astype(np.uint8)
+    sums, link_bits, links, from_popp, from_popg = kernels.pool_sums(
+        reads, signals, factors, counted, len(POOL_SIGNALS), basket, items, popp, popg, index.n_items
+    )
     return CandidatePool(
         items=items,
-        pair_parts=sums[:, :n],
-        links=np.bitwise_count(link_bits).sum(axis=0, dtype=np.int64),
+        pair_parts=sums,
+        links=links,
         link_bits=link_bits,
-        n_basket=n_basket,
+        n_basket=len(basket),
         from_popp=from_popp,
         from_popg=from_popg,
     )
@@ -161,32 +149,9 @@ def _pair_tables(
         unit_any = unit * params.PAIR_ANY_WEIGHT
         tables.append((index.pairs[any_], take_any, PAIR_ANY, unit_any))
         tables.append((index.pairs_rev[any_], take_any, REVERSE, unit_any * rev))
-    if params.W_EASE:  # last: build_pool counts links over the tables before it
+    if params.W_EASE:
         tables.append((index.ease, min(params.TOP_EASE, budget), EASE, params.W_EASE / n_basket))
     return [t for t in tables if t[0] is not None and t[1] > 0]
-
-
-def _read_rows(
-    tables: list[tuple[CsrPairs, int]], rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first `take` entries of each of the `rows` of each table, concatenated table by table:
-    (items int32, scores float32, int64 [n_tables, n_rows] entries read per row).
-
-    The positions of every table's entries are computed in one pass: a request reads up to nine
-    tables, and a dozen numpy calls per table cost more than the arithmetic they do."""
-    if not tables:
-        return np.empty(0, np.int32), np.empty(0, np.float32), np.zeros((0, len(rows)), np.int64)
-    starts = np.stack([table.indptr[rows] for table, _ in tables])
-    ends = np.stack([table.indptr[rows + 1] for table, _ in tables])
-    takes = np.array([take for _, take in tables], dtype=np.int64)
-    lens = np.minimum(ends - starts, takes[:, None])
-    counts = lens.ravel()
-    flat = np.repeat(starts.ravel() - (np.cumsum(counts) - counts), counts)
-    flat += np.arange(len(flat))
-    bounds = [0, *np.cumsum(lens.sum(axis=1)).tolist()]
-    items = [table.indices[flat[a:b]] for (table, _), a, b in zip(tables, bounds, bounds[1:], strict=False)]
-    scores = [table.scores[flat[a:b]] for (table, _), a, b in zip(tables, bounds, bounds[1:], strict=False)]
-    return np.concatenate(items), np.concatenate(scores), lens
 
 
 def _top_up(
@@ -214,44 +179,6 @@ def _top_up(
     if count > 0 and keep is not None:
         keep.exhausted = True
     return _concat(found, np.int64)
-
-
-def _link_bits(local: np.ndarray, basket_index: np.ndarray, n_basket: int, n: int) -> np.ndarray:
-    """One bit per (candidate, basket item) linked by at least one pair entry.
-
-    A bitset rather than np.unique of (candidate, basket item) keys: an OR per entry is linear,
-    and a candidate listed by several tables of the same basket item still counts once. A basket
-    of up to 64 items (nearly all) fills one word per candidate, by the 1-D form of the OR, which
-    numpy runs about twice as fast as the 2-D one.
-    """
-    bits = np.zeros(((n_basket + 63) // 64, n), dtype=np.uint64)
-    shift = np.left_shift(np.uint64(1), (basket_index % 64).astype(np.uint64))
-    if len(bits) == 1:
-        np.bitwise_or.at(bits[0], local, shift)
-    else:
-        np.bitwise_or.at(bits, (basket_index // 64, local), shift)
-    return bits
-
-
-def _flags(slots: np.ndarray, n: int) -> np.ndarray:
-    """bool [n]: the pool slots in `slots` (n: not in the pool)."""
-    flags = np.zeros(n + 1, dtype=bool)
-    flags[slots] = True
-    return flags[:n]
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """np.unique, by a plain sort: for a few thousand ids, several times faster than np.unique."""
-    values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
-
-
-def _without(items: np.ndarray, removed: np.ndarray) -> np.ndarray:
-    """Sorted `items` minus the sorted `removed` (a basket: a few items)."""
-    if not len(removed) or not len(items):
-        return items
-    at = np.minimum(np.searchsorted(items, removed), len(items) - 1)
-    return np.delete(items, at[items[at] == removed])
 
 
 def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:

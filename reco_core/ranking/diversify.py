@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from reco_core.ranking import kernels
 from reco_core.ranking.order import top_order
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.substitutes import SubstituteRules
@@ -141,34 +142,7 @@ def mmr(
     `emb` None: no similarity term (lam is then 1: by score). `conflicts(j)`: the positions that
     picking j closes (the substitute rules, SubstituteRules.closes).
     """
-    if len(relevance) == 0:
-        return np.empty(0, dtype=np.int64)
-    span = float(np.ptp(relevance))
-    rel = (relevance - relevance.min()) / span if span > 0 else np.zeros(len(relevance))
-    weighted = lam * rel
-    max_sim = np.zeros(len(rel))
-    closed = np.zeros(len(rel))  # -inf once taken, or once its gamme is full
-    gain = np.empty(len(rel))
-    counts: dict[int, int] = {}
-    picked: list[int] = []
-    while len(picked) < k:
-        # lam x rel - (1 - lam) x max_sim, then -inf where closed (adding 0 leaves the rest as is)
-        np.add(np.subtract(weighted, np.multiply(1.0 - lam, max_sim, out=gain), out=gain), closed, out=gain)
-        best = int(gain.argmax())
-        if gain[best] == -np.inf:
-            break
-        picked.append(best)
-        closed[best] = -np.inf
-        g = int(gammes[best])
-        if cap and g >= 0:
-            counts[g] = counts.get(g, 0) + 1
-            if counts[g] >= cap:
-                closed[gammes == g] = -np.inf
-        if conflicts is not None:
-            closed[conflicts(best)] = -np.inf
-        if emb is not None:
-            np.maximum(max_sim, emb @ emb[best], out=max_sim)
-    return np.array(picked, dtype=np.int64)
+    return kernels.mmr(relevance, emb, gammes, k, lam, cap, conflicts)
 
 
 def capped_prefix(gammes: np.ndarray, cap: int, need: int, taken: np.ndarray | None = None) -> np.ndarray:

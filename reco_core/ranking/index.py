@@ -14,9 +14,8 @@ for a run without them they are computed here, one private copy per worker.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -56,7 +55,6 @@ class RankerIndex:
     gamme: np.ndarray  # int64 [n_items], -1 = unknown
     ease: CsrPairs | None  # the run's EASE item-item table, None when it has none
     blend: LearnedBlend | None  # the run's learned blend, None when it has none
-    scratch: Scratch = field(default_factory=lambda: Scratch(0))  # build() sizes it to the catalogue
     substitutes: CsrPairs | None = None  # the run's substitute table, None when it has none
 
     @classmethod
@@ -92,7 +90,6 @@ class RankerIndex:
             gamme=np.asarray(run.item_to_gamme, dtype=np.int64),
             ease=_plain(run.ease),
             blend=run.blend,
-            scratch=Scratch(len(emb)),
             substitutes=_plain(run.substitutes),
         )
 
@@ -126,31 +123,6 @@ def _plain(table: CsrPairs | None) -> CsrPairs | None:
     if table is None:
         return None
     return CsrPairs(np.asarray(table.indptr), np.asarray(table.indices), np.asarray(table.scores))
-
-
-class Scratch:
-    """Catalogue-sized int32 work arrays, lent to one request at a time and then reused.
-
-    A pool maps its candidates to slots through an array indexed by item. Allocated per request,
-    such an array (1.2 MB at 300k products) costs a page fault per page it touches; a lent one has
-    its pages mapped already. Arrays are created when all are lent (as many as requests ever ran
-    at once in one process) and their contents are undefined: a borrower reads only what it wrote.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._free: list[np.ndarray] = []
-
-    @contextmanager
-    def __call__(self) -> Iterator[np.ndarray]:
-        try:
-            array = self._free.pop()  # atomic: list.pop and list.append hold the GIL
-        except IndexError:
-            array = np.empty(self._size, dtype=np.int32)
-        try:
-            yield array
-        finally:
-            self._free.append(array)
 
 
 def folded_rows(professions: tuple[str, ...]) -> dict[str, int]:

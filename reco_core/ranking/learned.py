@@ -17,18 +17,22 @@ rest, under Signal.BASE, so the breakdown still adds up to the score.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 
 import numpy as np
 
+from reco_core.ranking import kernels
 from reco_core.ranking.blend_model import FEATURE_NAMES, FEATURES
-from reco_core.ranking.candidates import EASE, PAIR, PAIR_ANY, REVERSE, CandidatePool
+from reco_core.ranking.candidates import PAIR, PAIR_ANY, POOL_SIGNALS, REVERSE, CandidatePool
 from reco_core.ranking.index import RankerIndex
 from reco_core.ranking.params import BasketParams
 from reco_core.ranking.profession_mix import ProfessionMix
 
 SHORTLIST = 150  # candidates the model scores per request (at least 3 k)
 _COLUMN = {name: column for column, name in enumerate(FEATURE_NAMES)}  # features are set by name
+# What the compiled pass (kernels.shortlist_features) reads and where it writes: the pool's parts
+# rows of its raw pair signals, and the model's column of each feature it computes.
+_PART_ROWS = np.array([POOL_SIGNALS.index(name) for name in kernels.PART_SIGNALS], dtype=np.int64)
+_KERNEL_COLUMNS = np.array([_COLUMN[name] for name in kernels.KERNEL_FEATURES], dtype=np.int64)
 # Weights that make build_pool accumulate the raw signals (each a mean over the basket items).
 UNIT_POOL_WEIGHTS = {"W_PAIR": 1.0, "PAIR_ANY_WEIGHT": 1.0, "PAIR_REV_WEIGHT": 1.0, "W_EASE": 1.0}
 
@@ -55,37 +59,6 @@ def pool_params(params: BasketParams) -> BasketParams:
     return params.model_copy(update=UNIT_POOL_WEIGHTS)
 
 
-def shortlist(signals: Mapping[str, np.ndarray], size: int) -> np.ndarray:
-    """Slots of the `size` candidates the model scores: the best by a plain prior, the sum of the
-    co-purchase, EASE and popularity features relative to their best in the pool.
-
-    `signals`: float32 [n] per feature of the prior (pair_rel, pair_any_rel, ease_rel, popp, popg).
-    A tree ensemble costs a few microseconds per candidate, and pools hold hundreds to thousands;
-    the prior keeps the ones with any strong signal. Training learns on exactly these shortlists.
-    """
-    n = len(signals["popg"])
-    if n <= size:
-        return np.arange(n)
-    prior = (signals["pair_rel"] + signals["pair_any_rel"]) + signals["ease_rel"]
-    for name in ("popp", "popg"):
-        peak = signals[name].max()
-        if peak > 0:
-            prior += signals[name] / peak
-    return np.sort(np.argpartition(-prior, size - 1)[:size])
-
-
-def reciprocal_ranks(values: np.ndarray) -> np.ndarray:
-    """1 / (1 + rank) of each value among `values` (or of each column, for a matrix), best
-    (largest) first, ties sharing the better rank; 0 where the value is 0 (no signal)."""
-    if not len(values):
-        return np.zeros(values.shape)
-    columns = values.reshape(len(values), -1)
-    ordered = np.sort(columns, axis=0)
-    larger = [np.searchsorted(ordered[:, c], columns[:, c], side="right") for c in range(columns.shape[1])]
-    rank = (len(values) - np.stack(larger, axis=1)).reshape(values.shape)  # how many are larger
-    return np.where(values > 0, 1.0 / (1.0 + rank), 0.0)
-
-
 def _as_named_everyone(parts: np.ndarray) -> np.ndarray:
     """The pair parts of a request with no profession (NO_PROFESSION) as those of a request naming
     a profession whose tables are the ANY ones, the kind the model learned on.
@@ -110,44 +83,39 @@ def shortlist_features(
     *,
     named: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(slots of the shortlist, float32 [len(slots), len(FEATURES)] their features): for training
-    and serving alike.
+    """(slots of the shortlist, ascending; float32 [len(slots), len(FEATURES)] their features):
+    for training and serving alike.
 
-    Only the prior's signals are computed for the whole pool, one vector each; the feature rows
-    are laid out for the shortlist alone (writing 18 strided columns for a pool of thousands cost
-    more than the model's prediction). The embedding cosine is computed for the shortlist only:
-    gathering 64 floats per candidate from a 300k-row matrix is the costliest read of a request.
+    The shortlist is the `size` candidates the model scores: the best by a plain prior, the sum
+    of the co-purchase and EASE features relative to their best in the pool (pair_rel,
+    pair_any_rel, ease_rel) and of the popularities relative to theirs (popp, popg); of equal
+    priors at the cut, the lowest slots. A tree ensemble costs a few microseconds per candidate,
+    and pools hold hundreds to thousands; the prior keeps the ones with any strong signal.
+    Training learns on exactly these shortlists.
+
+    Only the prior's signals are computed for the whole pool; the feature rows, for the shortlist
+    alone. The `_rr` features are 1 / (1 + rank) in the shortlist, best first, equal values
+    sharing the better rank, 0 without the signal. The embedding
+    cosine is computed for the shortlist only: gathering 64 floats per candidate from a 300k-row
+    matrix is the costliest read of a request.
     """
     parts = pool.pair_parts
     if index.any_row in mix.rows:
         parts = _as_named_everyone(parts)
-    stats = np.take(index.item_stats, pool.items, axis=0)  # 3x faster than indexing with []
-    signals = {
-        "popp": stats[:, mix.rows] @ mix.weights.astype(np.float32)
-        if len(mix.rows)
-        else np.zeros(len(pool.items), np.float32),
-        "popg": stats[:, index.popg_column],
-    }
-    for name, row in (("pair", PAIR), ("pair_any", PAIR_ANY), ("ease", EASE)):
-        peak = parts[row].max(initial=0.0)
-        signals[f"{name}_rel"] = (parts[row] / peak if peak > 0 else np.zeros(len(pool.items))).astype(
-            np.float32
-        )
-    slots = shortlist(signals, size)
-
-    x = np.zeros((len(slots), len(FEATURES)), dtype=np.float32)
-    for name, row in (("pair", PAIR), ("pair_any", PAIR_ANY), ("reverse", REVERSE), ("ease", EASE)):
-        x[:, _COLUMN[name]] = parts[row, slots]
-    for name, values in signals.items():
-        x[:, _COLUMN[name]] = values[slots]
-    links = pool.links[slots]
-    x[:, _COLUMN["links"]] = links
-    x[:, _COLUMN["link_share"]] = links / max(pool.n_basket, 1)
-    x[:, _COLUMN["basket_size"]] = pool.n_basket
-    x[:, _COLUMN["profession_named"]] = named
-    ranked = ("pair", "pair_any", "ease", "popp")
-    x[:, [_COLUMN[f"{name}_rr"] for name in ranked]] = reciprocal_ranks(
-        x[:, [_COLUMN[name] for name in ranked]]
+    slots, x = kernels.shortlist_features(
+        parts,
+        _PART_ROWS,
+        index.item_stats,
+        pool.items,
+        mix.rows,
+        mix.weights.astype(np.float32),
+        index.popg_column,
+        pool.links,
+        pool.n_basket,
+        named,
+        size,
+        _KERNEL_COLUMNS,
+        len(FEATURES),
     )
     if centroid is not None:
         x[:, _COLUMN["emb"]] = np.take(index.emb, pool.items[slots], axis=0) @ centroid.astype(np.float32)

@@ -1,4 +1,5 @@
-"""The learned relevance's pure parts: the EASE table, the explanation by ablation, the shortlist."""
+"""The learned relevance's pure parts: the EASE table, the explanation by ablation, the training pool
+(the shortlist and its features: tests/unit/ranking/test_ranking_kernels.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from reco_core.evaluation import load_profile
 from reco_core.ranking.blend_model import ABLATED, FEATURE_NAMES, FEATURES, LearnedBlend
-from reco_core.ranking.learned import SHORTLIST, TRAINING_POOL, reciprocal_ranks, shortlist
+from reco_core.ranking.learned import TRAINING_POOL
 from reco_core.ranking.signals import Signal
 from reco_core.training.blend import ease_table
 
@@ -81,32 +82,6 @@ def test_every_feature_belongs_to_a_signal_and_basket_size_stays_in_the_base():
     assert sorted(c for cols in ABLATED.values() for c in cols) == [
         i for i, (_, s) in enumerate(FEATURES) if s is not Signal.BASE
     ]
-
-
-def test_shortlist_keeps_the_strongest_by_the_prior_in_pool_order():
-    names = ("pair_rel", "pair_any_rel", "ease_rel", "popp", "popg")
-    signals = {name: np.zeros(SHORTLIST + 50, dtype=np.float32) for name in names}
-    strong = np.arange(50, 50 + SHORTLIST)
-    signals["pair_rel"][strong] = 1.0
-    assert shortlist(signals, SHORTLIST).tolist() == strong.tolist()
-    signals["popg"][:10] = 2.0  # relative to its best: 1, so popularity and EASE outweigh the pairs
-    signals["ease_rel"][:10] = 1.0
-    assert shortlist(signals, SHORTLIST).tolist()[:10] == list(range(10))
-    assert shortlist({name: v[:10] for name, v in signals.items()}, SHORTLIST).tolist() == list(range(10))
-
-
-def test_reciprocal_ranks_put_the_best_first_share_ties_and_give_nothing_without_signal():
-    values = np.array([0.5, 0.0, 0.9, 0.5, 0.1], dtype=np.float32)
-    assert reciprocal_ranks(values).tolist() == [1 / 2, 0.0, 1.0, 1 / 2, 1 / 4]
-    assert reciprocal_ranks(np.zeros(0, np.float32)).tolist() == []
-    # the columns of a matrix are ranked each on its own
-    for rows in (40, 2000):
-        matrix = np.random.default_rng(rows).integers(0, 30, size=(rows, 3)).astype(np.float32)
-        by_column = np.stack([reciprocal_ranks(matrix[:, c]) for c in range(3)], axis=1)
-        assert reciprocal_ranks(matrix).tolist() == by_column.tolist()
-        column = matrix[:, 0]
-        larger = (column[None, :] > column[:, None]).sum(axis=1)
-        assert by_column[:, 0].tolist() == np.where(column > 0, 1 / (1 + larger), 0).tolist()
 
 
 def test_training_pool_has_no_policy_and_reads_the_ease_table():
