@@ -102,8 +102,9 @@ def recommend(
     Raises RecoError for an invalid k or a product id that is not an integer.
     """
     k = _check_k(k)
-    basket_ids, unknown_ids = _split_basket(index, product_ids)
-    basket = np.array([index.run.item_index[pid] for pid in basket_ids], dtype=np.int64)
+    known, unknown_ids = _split_basket(index, product_ids)
+    basket_ids = tuple(known)
+    basket = np.fromiter(known.values(), dtype=np.int64, count=len(known))
     profile = params if isinstance(params, Profile) else Profile.fixed(params)
     bucket, p = profile.for_size(len(basket))
     row, unknown_profession = _profession(index, profession)
@@ -273,10 +274,11 @@ def _check_k(k: int) -> int:
     return int(k)
 
 
-def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(known, unknown) product ids, each deduplicated in request order."""
-    known: dict[int, None] = {}
+def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[dict[int, int], tuple[int, ...]]:
+    """(known product id -> item index, unknown product ids), each deduplicated in request order."""
+    known: dict[int, int] = {}
     unknown: dict[int, None] = {}
+    lookup = index.run.item_index
     for raw in product_ids:
         if isinstance(raw, bool):
             raise RecoError(f"product ids must be integers, got {raw!r}")
@@ -284,8 +286,14 @@ def _split_basket(index: RankerIndex, product_ids: Iterable[int]) -> tuple[tuple
             pid = operator.index(raw)
         except TypeError:
             raise RecoError(f"product ids must be integers, got {raw!r}") from None
-        (known if pid in index.run.item_index else unknown)[pid] = None
-    return tuple(known), tuple(unknown)
+        if pid in known or pid in unknown:
+            continue
+        item = lookup.get(pid, -1)
+        if item >= 0:
+            known[pid] = item
+        else:
+            unknown[pid] = None
+    return known, tuple(unknown)
 
 
 def _profession(index: RankerIndex, profession: str | NoProfession | None) -> tuple[int | None, str | None]:
