@@ -34,6 +34,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+import zipfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import IO, Any  # noqa: E402
 
@@ -125,6 +126,8 @@ def compare(ref: Path, sizes: list[int], requests: int, profile: str, rounds: in
 
     if not (ref / "reco_core").is_dir():
         sys.exit(f"--compare: {ref} is not a checkout of this project (no reco_core/ in it)")
+    for checkout in (ref, ROOT):
+        _build_kernels(checkout)
     print(f"k=10, profile {profile}, {requests} requests per cell and side, in {rounds} alternating rounds")
     print("p50 in ms (wall / thread CPU); ratio = new / old CPU p50\n")
     head = f"{'products':>9} {'basket':>6} {'profession':>10} | {'old':>13} | {'new':>13} | {'ratio':>5}"
@@ -149,6 +152,26 @@ def compare(ref: Path, sizes: list[int], requests: int, profile: str, rounds: in
             for proc in sides.values():
                 proc.stdin.close()
                 proc.wait()
+
+
+def _build_kernels(checkout: Path) -> None:
+    """Compile a checkout's ranking kernels into its tree when they are missing or older than their
+    source (a `git worktree` has none): its worker imports its package from there. The checkout's
+    own pyproject.toml builds them (pip wheel); the compiled module is taken out of the wheel."""
+    source = checkout / "reco_core" / "ranking" / "kernels.pyx"
+    built = list(source.parent.glob("kernels.*.so"))
+    if not source.exists() or any(so.stat().st_mtime >= source.stat().st_mtime for so in built):
+        return
+    print(f"--compare: compiling the kernels of {checkout} (pip wheel, about 20 s)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="kernels-") as tmp:
+        pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp, str(checkout)]
+        if subprocess.run(pip).returncode != 0:
+            sys.exit(f"--compare: pip could not build {checkout} (its output is above)")
+        (wheel,) = Path(tmp).glob("*.whl")
+        with zipfile.ZipFile(wheel) as archive:
+            for name in archive.namelist():
+                if name.startswith("reco_core/ranking/kernels.") and name.endswith(".so"):
+                    archive.extract(name, checkout)
 
 
 def _compare_cell(
