@@ -459,14 +459,12 @@ cdef class Forest:
     predictor built) and copies each row into (index, value) pairs; the walk itself is the same,
     a third of the time for the 150 rows of a shortlist."""
 
-    cdef object _arrays  # keeps the buffers below alive
-    cdef const int32_t[::1] feature, left, right, root
+    cdef const int32_t[::1] feature, left, right, root  # (a typed memoryview holds its array)
     cdef const double[::1] threshold, leaf_value
 
     def __init__(self, feature, threshold, left, right, leaf_value, root):
         """Per inner node: `feature`, `threshold`, `left` and `right` children (a leaf l as ~l);
         `leaf_value` per leaf; per tree, its `root` (~l for a tree that is one leaf)."""
-        self._arrays = (feature, threshold, left, right, leaf_value, root)
         self.feature, self.threshold, self.left, self.right = feature, threshold, left, right
         self.leaf_value, self.root = leaf_value, root
 

@@ -93,11 +93,10 @@ def rules_for(
     """The rules of a request whose pool holds `items` (None when off or the run has no table)."""
     if not on or table is None or len(items) == 0:
         return None
+    items = np.asarray(items, dtype=np.int64)
     rows = [table.indices[table.indptr[b] : table.indptr[b + 1]] for b in basket.tolist()]
-    excluded = _isin(np.asarray(items), np.concatenate(rows) if rows else np.empty(0, np.int32))
-    return SubstituteRules(
-        table=table, items=np.asarray(items, dtype=np.int64), excluded=excluded, dedupe=True
-    )
+    excluded = _isin(items, np.concatenate(rows) if rows else np.empty(0, np.int32))
+    return SubstituteRules(table=table, items=items, excluded=excluded, dedupe=True)
 
 
 @dataclass(frozen=True)
